@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+/** Raised when the environment does not describe a runnable configuration. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const list = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    );
+
+const optionalUrl = z.url().optional();
+
+/**
+ * Every environment variable the project reads, in one place. `.env.example` documents the same list.
+ * Empty strings count as unset, so `FOO=` in a .env file falls back to the default.
+ */
+const envSchema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
+  DATABASE_POOL_MAX: int(4, 1, 100),
+  AWS_REGION: z.string().default('us-east-1'),
+  AWS_ENDPOINT_URL: optionalUrl,
+  IMAGES_QUEUE_URL: optionalUrl,
+  IMAGES_DLQ_URL: optionalUrl,
+  IMAGES_QUEUE_NAME: z.string().default('catalog-images'),
+  IMAGES_DLQ_NAME: z.string().default('catalog-images-dlq'),
+  MAX_RECEIVES: int(5, 1, 1000),
+  MEDIA_BUCKET: z.string().min(3).default('catalog-media'),
+  UPLOADS_BUCKET: z.string().min(3).default('catalog-uploads'),
+  MEDIA_PREFIX: z.string().default('images/'),
+  UPLOADS_PREFIX: z.string().default('uploads/'),
+  PUBLIC_MEDIA_BASE_URL: optionalUrl,
+  SCHEDULE_NAME: z.string().default('catalog-importer-tick'),
+  SCHEDULE_GROUP: z.string().default('default'),
+  LOCAL_SCHEDULE_RATE: z.string().default('rate(2 hours)'),
+  FETCH_MAX_BYTES: int(25 * 1024 * 1024, 1),
+  FETCH_CONNECT_TIMEOUT_MS: int(5_000, 1),
+  FETCH_HEADERS_TIMEOUT_MS: int(10_000, 1),
+  FETCH_BODY_TIMEOUT_MS: int(30_000, 1),
+  FETCH_MAX_REDIRECTS: int(5, 0, 20),
+  FETCH_USER_AGENT: z.string().default('catalog-importer/0.1 (+https://github.com/catalog-importer)'),
+  FETCH_ALLOWED_PORTS: list('80,443').pipe(z.array(z.coerce.number().int().min(1).max(65535))),
+  FETCH_ALLOW_HOSTS: list(''),
+  FETCH_PER_HOST_CONCURRENCY: int(8, 1),
+  IMAGE_MAX_PIXELS: int(50_000_000, 1),
+  IMAGE_MAX_DIMENSION: int(2048, 16, 16384),
+  WEBP_QUALITY: int(80, 1, 100),
+  WORKER_CONCURRENCY: int(4, 1, 64),
+  ENQUEUE_CHUNK_SIZE: int(500, 10, 10_000),
+  QUEUED_LEASE_SECONDS: int(6 * 3600, 60),
+  PROCESSING_LEASE_SECONDS: int(900, 10),
+  MAX_UPLOAD_BYTES: int(200 * 1024 * 1024, 1),
+  MAX_ROWS: int(200_000, 1),
+  DATA_DIR: z.string().default('.data'),
+  LOCAL_BATCH_SIZE: int(10, 1, 10),
+  LOCAL_MAX_CONCURRENCY: int(2, 1, 1000),
+  LOCAL_VISIBILITY_TIMEOUT: int(30, 0, 43_200),
+  LOCAL_AWS_PORT: int(0, 0, 65535),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+});
+
+export type Env = Record<string, string | undefined>;
+
+function withoutEmpty(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+}
+
+/** Reads and validates the configuration. Throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Env = process.env) {
+  const parsed = envSchema.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    aws: {
+      region: e.AWS_REGION,
+      endpoint: e.AWS_ENDPOINT_URL,
+      /** Set only by the embedded stack (the emulator takes any); otherwise the SDK's own chain applies. */
+      credentials: undefined as { accessKeyId: string; secretAccessKey: string } | undefined,
+    },
+    queue: {
+      url: e.IMAGES_QUEUE_URL,
+      dlqUrl: e.IMAGES_DLQ_URL,
+      name: e.IMAGES_QUEUE_NAME,
+      dlqName: e.IMAGES_DLQ_NAME,
+      maxReceives: e.MAX_RECEIVES,
+    },
+    buckets: { media: e.MEDIA_BUCKET, uploads: e.UPLOADS_BUCKET },
+    mediaPrefix: e.MEDIA_PREFIX,
+    uploadsPrefix: e.UPLOADS_PREFIX,
+    publicMediaBaseUrl: (
+      e.PUBLIC_MEDIA_BASE_URL ?? `https://${e.MEDIA_BUCKET}.s3.${e.AWS_REGION}.amazonaws.com`
+    ).replace(/\/+$/, ''),
+    /** False when the public base URL was derived, so the embedded stack may point it at the emulator. */
+    publicMediaBaseUrlSet: e.PUBLIC_MEDIA_BASE_URL !== undefined,
+    schedule: { name: e.SCHEDULE_NAME, group: e.SCHEDULE_GROUP, localRate: e.LOCAL_SCHEDULE_RATE },
+    fetch: {
+      maxBytes: e.FETCH_MAX_BYTES,
+      connectTimeoutMs: e.FETCH_CONNECT_TIMEOUT_MS,
+      headersTimeoutMs: e.FETCH_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: e.FETCH_BODY_TIMEOUT_MS,
+      maxRedirects: e.FETCH_MAX_REDIRECTS,
+      userAgent: e.FETCH_USER_AGENT,
+      allowedPorts: e.FETCH_ALLOWED_PORTS,
+      allowHosts: e.FETCH_ALLOW_HOSTS,
+      perHostConcurrency: e.FETCH_PER_HOST_CONCURRENCY,
+    },
+    image: { maxPixels: e.IMAGE_MAX_PIXELS, maxDimension: e.IMAGE_MAX_DIMENSION, quality: e.WEBP_QUALITY },
+    worker: { concurrency: e.WORKER_CONCURRENCY },
+    enqueue: {
+      chunkSize: e.ENQUEUE_CHUNK_SIZE,
+      queuedLeaseSeconds: e.QUEUED_LEASE_SECONDS,
+      processingLeaseSeconds: e.PROCESSING_LEASE_SECONDS,
+    },
+    limits: { maxUploadBytes: e.MAX_UPLOAD_BYTES, maxRows: e.MAX_ROWS },
+    local: {
+      dataDir: e.DATA_DIR,
+      batchSize: e.LOCAL_BATCH_SIZE,
+      maxConcurrency: e.LOCAL_MAX_CONCURRENCY,
+      visibilityTimeout: e.LOCAL_VISIBILITY_TIMEOUT,
+      awsPort: e.LOCAL_AWS_PORT,
+    },
+    adminToken: e.ADMIN_TOKEN,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+export type Config = ReturnType<typeof loadConfig>;
