@@ -47,9 +47,12 @@ const envSchema = z.object({
   FETCH_CONNECT_TIMEOUT_MS: int(5_000, 1),
   FETCH_HEADERS_TIMEOUT_MS: int(10_000, 1),
   FETCH_BODY_TIMEOUT_MS: int(30_000, 1),
+  FETCH_RESPONSE_TIMEOUT_MS: int(60_000, 1),
   FETCH_MAX_REDIRECTS: int(5, 0, 20),
   FETCH_USER_AGENT: z.string().default('catalog-importer/0.1 (+https://github.com/catalog-importer)'),
-  FETCH_ALLOWED_PORTS: list('80,443').pipe(z.array(z.coerce.number().int().min(1).max(65535))),
+  FETCH_ALLOWED_PORTS: list('80,443')
+    .transform((ports) => ports.map(Number))
+    .pipe(z.array(z.number().int().min(1).max(65535))),
   FETCH_ALLOW_HOSTS: list(''),
   FETCH_PER_HOST_CONCURRENCY: int(8, 1),
   IMAGE_MAX_PIXELS: int(50_000_000, 1),
@@ -65,9 +68,10 @@ const envSchema = z.object({
   LOCAL_BATCH_SIZE: int(10, 1, 10),
   LOCAL_MAX_CONCURRENCY: int(2, 1, 1000),
   LOCAL_VISIBILITY_TIMEOUT: int(30, 0, 43_200),
-  LOCAL_AWS_PORT: int(0, 0, 65535),
+  LOCAL_AWS_PORT: int(4566, 0, 65535),
+  DEMO_CDN_PORT: int(47800, 0, 65535),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -114,6 +118,8 @@ export function loadConfig(env: Env = process.env) {
       connectTimeoutMs: e.FETCH_CONNECT_TIMEOUT_MS,
       headersTimeoutMs: e.FETCH_HEADERS_TIMEOUT_MS,
       bodyTimeoutMs: e.FETCH_BODY_TIMEOUT_MS,
+      /** Whole response (headers and body) of one request: stops servers that drip bytes under bodyTimeoutMs. */
+      responseTimeoutMs: e.FETCH_RESPONSE_TIMEOUT_MS,
       maxRedirects: e.FETCH_MAX_REDIRECTS,
       userAgent: e.FETCH_USER_AGENT,
       allowedPorts: e.FETCH_ALLOWED_PORTS,
@@ -134,8 +140,10 @@ export function loadConfig(env: Env = process.env) {
       maxConcurrency: e.LOCAL_MAX_CONCURRENCY,
       visibilityTimeout: e.LOCAL_VISIBILITY_TIMEOUT,
       awsPort: e.LOCAL_AWS_PORT,
+      demoCdnPort: e.DEMO_CDN_PORT,
     },
     adminToken: e.ADMIN_TOKEN,
+    /** Unset: each adapter picks its own default (INFO in Lambda, WARN in the CLI). */
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -14,6 +14,8 @@ type Address = ipaddr.IPv4 | ipaddr.IPv6;
 const globalUnicastV6 = ipaddr.parseCIDR('2000::/3');
 // Deprecated IPv4-compatible form (::a.b.c.d): ipaddr.js reports it as unicast.
 const ipv4CompatibleV6 = ipaddr.parseCIDR('::/96');
+// NAT64 local-use prefix: translates to whatever the local network means, never public.
+const localUseNat64 = ipaddr.parseCIDR('64:ff9b:1::/48');
 
 function embeddedV4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   const p = address.parts;
@@ -39,7 +41,7 @@ function isPublic(address: Address): boolean {
   if (address.kind() === 'ipv4') return address.range() === 'unicast';
   const v6 = address as ipaddr.IPv6;
   const range = v6.range();
-  if (range === 'rfc6052' && v6.match(ipaddr.parseCIDR('64:ff9b:1::/48'))) return false; // local-use NAT64
+  if (v6.match(localUseNat64)) return false;
   const inner = embeddedV4(v6);
   if (inner) return isPublic(inner);
   if (v6.match(ipv4CompatibleV6)) return false;

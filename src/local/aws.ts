@@ -16,14 +16,22 @@ export interface EmbeddedAws {
   stop(): Promise<void>;
 }
 
-/** The fauxqs SQS/S3 emulator in this process; persisted under `dataDir` when given. */
+/**
+ * The fauxqs SQS/S3 emulator in this process; persisted under `dataDir` when given. A fixed port keeps
+ * the media URLs written onto products valid from one command to the next; when it is taken, any port.
+ */
 export async function startEmbeddedAws(port: number, dataDir?: string): Promise<EmbeddedAws> {
-  const server = await startFauxqs({
-    port,
-    logger: false,
-    ...(dataDir ? { dataDir: join(dataDir, 'queues'), s3StorageDir: join(dataDir, 's3') } : {}),
+  const start = (on: number) =>
+    startFauxqs({
+      port: on,
+      logger: false,
+      ...(dataDir ? { dataDir: join(dataDir, 'queues'), s3StorageDir: join(dataDir, 's3') } : {}),
+    });
+  const server = await start(port).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE' || port === 0) throw error;
+    return start(0);
   });
-  return { endpoint: server.address, stop: () => server.stop() };
+  return { endpoint: server.address.replace('0.0.0.0', '127.0.0.1'), stop: () => server.stop() };
 }
 
 async function ensureQueue(sqs: SQSClient, name: string, attributes: Record<string, string>) {

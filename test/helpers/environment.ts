@@ -44,6 +44,7 @@ export async function startTestEnvironment(env: Env = {}): Promise<TestEnvironme
   const config = loadConfig({
     LOG_LEVEL: 'SILENT',
     LOCAL_VISIBILITY_TIMEOUT: '1',
+    LOCAL_AWS_PORT: '0',
     DATABASE_POOL_MAX: '4',
     ...env,
     ...(scratch ? { DATABASE_URL: scratch.url } : {}),

@@ -1,0 +1,95 @@
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+import { stageSharpForLambda } from './sharp-for-lambda.ts';
+import { zipDirectory } from './zip-directory.ts';
+
+/** The Lambda functions: `handlers/<name>.ts` becomes `<name>.mjs` at the zip root (handler `<name>.handler`). */
+export const lambdaFunctions = [
+  { name: 'scheduled', nativeModules: false },
+  { name: 'worker', nativeModules: true },
+  { name: 'admin', nativeModules: false },
+] as const;
+
+export type LambdaFunctionName = (typeof lambdaFunctions)[number]['name'];
+
+export interface BuiltFunction {
+  name: LambdaFunctionName;
+  zipPath: string;
+  unzippedBytes: number;
+}
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Native or optional modules that must not be inlined: sharp ships as files in the worker zip,
+// pg-native is an optional peer of pg that we never install.
+const external = ['sharp', 'pg-native'];
+
+// esbuild's ESM output has no `require`; CommonJS dependencies (pg, the AWS SDK) still call it for builtins.
+const requireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+function importsSharp(metafile: Metafile): boolean {
+  return Object.values(metafile.outputs).some((output) => output.imports.some((item) => item.path === 'sharp'));
+}
+
+async function bundleFunction(
+  fn: (typeof lambdaFunctions)[number],
+  outDir: string,
+  sharpModules: () => string,
+): Promise<BuiltFunction> {
+  const dir = join(outDir, fn.name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+
+  const result = await build({
+    absWorkingDir: projectRoot,
+    entryPoints: [join(projectRoot, 'handlers', `${fn.name}.ts`)],
+    outfile: join(dir, `${fn.name}.mjs`),
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    minify: true,
+    sourcemap: true,
+    // Node prints original TypeScript positions only with --enable-source-maps (set in serverless.yml).
+    sourcesContent: false,
+    legalComments: 'linked',
+    external,
+    banner: { js: requireShim },
+    metafile: true,
+    logLevel: 'warning',
+  });
+
+  if (fn.nativeModules) cpSync(sharpModules(), join(dir, 'node_modules'), { recursive: true });
+  else if (importsSharp(result.metafile)) {
+    throw new Error(`handlers/${fn.name}.ts imports sharp; only the worker ships its native binaries`);
+  }
+
+  const zipPath = join(outDir, `${fn.name}.zip`);
+  const unzippedBytes = zipDirectory(dir, zipPath);
+  return { name: fn.name, zipPath, unzippedBytes };
+}
+
+/**
+ * Bundles every handler with esbuild (ESM, minified, tree-shaken, source maps) into `<outDir>/<name>.zip`.
+ * The worker zip gets sharp's linux-arm64 binaries, installed once into `cacheDir`.
+ */
+export async function bundleFunctions(outDir: string, cacheDir: string): Promise<BuiltFunction[]> {
+  mkdirSync(outDir, { recursive: true });
+  let staged: string | undefined;
+  const sharpModules = () => (staged ??= stageSharpForLambda(projectRoot, cacheDir));
+  const built: BuiltFunction[] = [];
+  for (const fn of lambdaFunctions) built.push(await bundleFunction(fn, outDir, sharpModules));
+  return built;
+}
+
+/** Where `npm run bundle` writes the zips serverless.yml's `package.artifact` entries name. */
+export const defaultArtifactDir = join(projectRoot, 'dist/lambda');
+export const defaultCacheDir = join(projectRoot, 'dist/cache');
+
+if (import.meta.main) {
+  for (const fn of await bundleFunctions(defaultArtifactDir, defaultCacheDir)) {
+    process.stderr.write(`${fn.zipPath}  ${(fn.unzippedBytes / 1024 / 1024).toFixed(1)} MB unzipped\n`);
+  }
+}

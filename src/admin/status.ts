@@ -1,0 +1,56 @@
+import type { AppContext } from '../context.ts';
+import { ImageStatus } from '../db/schema.ts';
+import { type QueueDepth, queueDepth } from './queue-depth.ts';
+
+export interface StatusReport {
+  products: number;
+  images: Record<ImageStatus, number>;
+  failuresByKind: Array<{ kind: string; count: number }>;
+  queue: QueueDepth;
+  dlq: QueueDepth | null;
+  lastRuns: Array<{
+    id: number;
+    trigger: string;
+    startedAt: Date;
+    finishedAt: Date | null;
+    imported: number;
+    enqueued: number;
+    requeued: number;
+    error: string | null;
+  }>;
+}
+
+/** Where everything stands: images by status, failures by kind, queue depths, the last runs. */
+export async function getStatus(ctx: AppContext, options: { supplier?: string } = {}): Promise<StatusReport> {
+  const supplier = options.supplier ?? null;
+  const scope = `FROM product_images pi JOIN products p ON p.id = pi.product_id JOIN suppliers s ON s.id = p.supplier_id
+                 WHERE ($1::text IS NULL OR s.code = $1)`;
+  const [byStatus, byKind, products, runs, queue, dlq] = await Promise.all([
+    ctx.pool.query<{ status: ImageStatus; n: number }>(`SELECT pi.status, count(*)::int AS n ${scope} GROUP BY pi.status`, [supplier]),
+    ctx.pool.query<{ kind: string; n: number }>(
+      `SELECT coalesce(pi.error_kind, 'unknown') AS kind, count(*)::int AS n ${scope} AND pi.status = 'failed'
+        GROUP BY 1 ORDER BY 2 DESC, 1`,
+      [supplier],
+    ),
+    ctx.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE ($1::text IS NULL OR s.code = $1)`,
+      [supplier],
+    ),
+    ctx.pool.query(
+      `SELECT id::int, trigger, started_at AS "startedAt", finished_at AS "finishedAt", imported, enqueued, requeued, error
+         FROM runs ORDER BY id DESC LIMIT 5`,
+    ),
+    queueDepth(ctx.sqs, ctx.queueUrl),
+    ctx.dlqUrl ? queueDepth(ctx.sqs, ctx.dlqUrl) : Promise.resolve(null),
+  ]);
+  const images = Object.fromEntries(Object.values(ImageStatus).map((s) => [s, 0])) as Record<ImageStatus, number>;
+  for (const row of byStatus.rows) images[row.status] = row.n;
+  return {
+    products: products.rows[0]?.n ?? 0,
+    images,
+    failuresByKind: byKind.rows.map((r) => ({ kind: r.kind, count: r.n })),
+    queue,
+    dlq,
+    lastRuns: runs.rows,
+  };
+}

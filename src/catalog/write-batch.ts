@@ -1,0 +1,108 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { refreshImageUrls } from '../db/refresh-image-urls.ts';
+import { ImageStatus } from '../db/schema.ts';
+import type { ProductRow, RowIssue } from './row-validation.ts';
+
+type Executor = Pick<Db, 'execute'>;
+
+export interface BatchTarget {
+  supplierId: number;
+  importId: number;
+  /** False when the file has no image column: existing images are then left as they are. */
+  replaceImages: boolean;
+}
+
+/**
+ * Upserts products by (supplier, sku) in one statement. A row is rewritten only when its title or
+ * fields changed, so re-importing the same file leaves `updated_at` alone. Returns every product's id
+ * (inserted, changed or untouched) in input order, and how many were inserted or changed.
+ */
+async function upsertProducts(tx: Executor, target: BatchTarget, products: readonly ProductRow[]) {
+  const { rows } = await tx.execute<{ id: string; changed: boolean }>(sql`
+    WITH input AS (
+      SELECT * FROM unnest(${sql.param(products.map((p) => p.sku))}::text[],
+                           ${sql.param(products.map((p) => p.title))}::text[],
+                           ${sql.param(products.map((p) => JSON.stringify(p.fields)))}::jsonb[])
+               WITH ORDINALITY AS t(sku, title, fields, ord)
+    ), upserted AS (
+      INSERT INTO products AS p (supplier_id, sku, title, fields, last_import_id)
+      SELECT ${target.supplierId}, sku, title, fields, ${target.importId} FROM input
+      ON CONFLICT (supplier_id, sku) DO UPDATE
+         SET title = excluded.title, fields = excluded.fields, last_import_id = excluded.last_import_id, updated_at = now()
+       WHERE (p.title, p.fields) IS DISTINCT FROM (excluded.title, excluded.fields)
+      RETURNING p.id, p.sku
+    )
+    -- The outer SELECT sees products as they were before this statement: untouched rows come from
+    -- there, inserted and changed ones from RETURNING.
+    SELECT coalesce(u.id, existing.id) AS id, u.id IS NOT NULL AS changed
+      FROM input i
+      LEFT JOIN upserted u ON u.sku = i.sku
+      LEFT JOIN products existing ON existing.supplier_id = ${target.supplierId} AND existing.sku = i.sku
+     ORDER BY i.ord`);
+  return { ids: rows.map((row) => Number(row.id)), changed: rows.filter((row) => row.changed).length };
+}
+
+/**
+ * Makes the products' images match the file: positions the file no longer has are deleted, new
+ * positions are inserted pending, a changed source URL resets that image to pending (attempts and
+ * every result cleared); an unchanged URL is not touched, so a done image stays done.
+ * Returns how many images became pending.
+ */
+async function syncProductImages(tx: Executor, target: BatchTarget, productIds: readonly number[], products: readonly ProductRow[]) {
+  const imageProductIds: number[] = [];
+  const positions: number[] = [];
+  const urls: string[] = [];
+  products.forEach((product, i) => {
+    product.imageUrls.forEach((url, index) => {
+      imageProductIds.push(productIds[i]!);
+      positions.push(index + 1);
+      urls.push(url);
+    });
+  });
+
+  await tx.execute(sql`
+    DELETE FROM product_images pi
+     WHERE pi.product_id = ANY(${sql.param(productIds)}::bigint[])
+       AND NOT EXISTS (
+         SELECT 1 FROM unnest(${sql.param(imageProductIds)}::bigint[], ${sql.param(positions)}::smallint[]) AS keep(product_id, position)
+          WHERE keep.product_id = pi.product_id AND keep.position = pi.position)`);
+  if (urls.length === 0) return 0;
+
+  const { rows } = await tx.execute(sql`
+    INSERT INTO product_images AS pi (product_id, position, source_url, import_id)
+    SELECT product_id, position, source_url, ${target.importId}
+      FROM unnest(${sql.param(imageProductIds)}::bigint[], ${sql.param(positions)}::smallint[], ${sql.param(urls)}::text[])
+           AS t(product_id, position, source_url)
+    ON CONFLICT (product_id, position) DO UPDATE
+       SET source_url = excluded.source_url, import_id = excluded.import_id, status = ${ImageStatus.pending},
+           attempts = 0, lease_until = NULL, error_kind = NULL, last_error = NULL, s3_key = NULL, url = NULL,
+           width = NULL, height = NULL, bytes = NULL, content_hash = NULL, source_etag = NULL, updated_at = now()
+     WHERE pi.source_url IS DISTINCT FROM excluded.source_url
+    RETURNING 1`);
+  return rows.length;
+}
+
+/** Appends lines to the import report. */
+export async function insertRowIssues(tx: Executor, importId: number, issues: readonly RowIssue[]): Promise<void> {
+  if (issues.length === 0) return;
+  await tx.execute(sql`
+    INSERT INTO import_row_errors (import_id, row_number, "column", severity, message)
+    SELECT ${importId}, row_number, col, severity, message
+      FROM unnest(${sql.param(issues.map((i) => i.rowNumber))}::int[], ${sql.param(issues.map((i) => i.column))}::text[],
+                  ${sql.param(issues.map((i) => i.severity))}::text[], ${sql.param(issues.map((i) => i.message))}::text[])
+           AS t(row_number, col, severity, message)`);
+}
+
+/**
+ * Writes one batch of valid rows (SKUs unique within it): products, then their images, then
+ * `image_urls` for those products so a removed or reset image leaves the array at once.
+ */
+export async function writeProductBatch(tx: Executor, target: BatchTarget, products: readonly ProductRow[]) {
+  if (products.length === 0) return { productsUpserted: 0, imagesPending: 0 };
+  const { ids, changed } = await upsertProducts(tx, target, products);
+  if (!target.replaceImages) return { productsUpserted: changed, imagesPending: 0 };
+  const imagesPending = await syncProductImages(tx, target, ids, products);
+  await refreshImageUrls(tx, ids);
+  return { productsUpserted: changed, imagesPending };
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Command, Option } from 'commander';
+import { listFailures } from './admin/list-failures.ts';
+import { listProducts } from './admin/list-products.ts';
+import { getStatus } from './admin/status.ts';
+import { registerUpload, importPendingUploads } from './catalog/index.ts';
+import { emit, table } from './cli/output.ts';
+import { withSession } from './cli/session.ts';
+import { runDemo } from './demo/run-demo.ts';
+import { runLocalWorker } from './local/local-worker.ts';
+import { runTick, RunTrigger } from './scheduled/run-tick.ts';
+
+const program = new Command('catalog-importer')
+  .description('Supplier spreadsheets to products; supplier images to WebP in S3.')
+  .showHelpAfterError();
+
+const json = new Option('--json', 'print one JSON document on stdout');
+
+program
+  .command('demo')
+  .description('the whole story on the embedded stack: sample supplier file, tick, worker, summary')
+  .addOption(json)
+  .action(async (options: { json?: boolean }) => {
+    await runDemo({ json: Boolean(options.json) });
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations (the embedded stack applies them at every start)')
+  .action(async () => {
+    await withSession(async ({ stack }) => {
+      emit(false, null, () => `migrations applied${stack.embedded.postgres ? ' (embedded Postgres)' : ''}`);
+    });
+  });
+
+program
+  .command('upload <file>')
+  .description('store a supplier spreadsheet in the uploads bucket and register the import')
+  .requiredOption('--supplier <code>', 'supplier code (lowercase letters, digits, - and _)')
+  .option('--now', 'parse it now instead of on the next tick')
+  .addOption(json)
+  .action(async (file: string, options: { supplier: string; now?: boolean; json?: boolean }) => {
+    const body = await readFile(file);
+    await withSession(async ({ ctx }) => {
+      const upload = await registerUpload(ctx, { supplierCode: options.supplier, fileName: basename(file), body });
+      const imports = options.now ? await importPendingUploads(ctx) : [];
+      emit(Boolean(options.json), { ...upload, imports }, () =>
+        [
+          `registered import #${upload.importId} (${upload.sourceKey})`,
+          upload.duplicateOf ? `same file as import #${upload.duplicateOf}: re-importing changes nothing` : '',
+          ...imports.map(
+            (i) =>
+              `import #${i.importId}: ${i.status}, ${i.rowsImported}/${i.rowsTotal} rows, ${i.rowsFailed} rejected, ${i.imagesPending} images pending${i.error ? ` (${i.error})` : ''}`,
+          ),
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
+    });
+  });
+
+program
+  .command('run')
+  .description('one scheduled tick: import new spreadsheets, enqueue pending images')
+  .addOption(json)
+  .action(async (options: { json?: boolean }) => {
+    await withSession(async ({ ctx }) => {
+      const summary = await runTick(ctx, RunTrigger.cli);
+      emit(Boolean(options.json), summary, () =>
+        `run #${summary.runId}: ${summary.imports.length} imports, ${summary.enqueued} images enqueued (${summary.resent} re-sent after lease), ${summary.sendFailed} not sent`,
+      );
+    });
+  });
+
+program
+  .command('work')
+  .description('consume the images queue with the worker handler, like the Lambda event source')
+  .option('--until-idle', 'stop when the queue is empty and nothing is in flight')
+  .addOption(json)
+  .action(async (options: { untilIdle?: boolean; json?: boolean }) => {
+    await withSession(async ({ ctx }) => {
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      const stats = await runLocalWorker(ctx, { untilIdle: Boolean(options.untilIdle), signal: stop.signal });
+      emit(Boolean(options.json), stats, () => `${stats.messages} messages in ${stats.invocations} batches, ${stats.failures} to retry`);
+    });
+  });
+
+program
+  .command('status')
+  .description('images by status, failures by kind, queue and DLQ depth, last runs')
+  .option('--supplier <code>')
+  .addOption(json)
+  .action(async (options: { supplier?: string; json?: boolean }) => {
+    await withSession(async ({ ctx }) => {
+      const status = await getStatus(ctx, options);
+      emit(Boolean(options.json), status, () =>
+        [
+          `products: ${status.products}`,
+          `images: ${Object.entries(status.images).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+          `failures: ${status.failuresByKind.map((f) => `${f.kind} ${f.count}`).join(', ') || 'none'}`,
+          `queue: ${status.queue.visible} visible, ${status.queue.inFlight} in flight; DLQ: ${status.dlq?.visible ?? 'n/a'}`,
+          'last runs:',
+          table(status.lastRuns.map((r) => ({ id: r.id, trigger: r.trigger, started: r.startedAt.toISOString(), enqueued: r.enqueued, error: r.error ?? '' }))),
+        ].join('\n'),
+      );
+    });
+  });
+
+program
+  .command('products')
+  .description('products with their WebP URLs')
+  .option('--supplier <code>')
+  .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 1000)
+  .addOption(json)
+  .action(async (options: { supplier?: string; limit: number; json?: boolean }) => {
+    await withSession(async ({ ctx }) => {
+      const products = await listProducts(ctx, options);
+      emit(Boolean(options.json), products, () =>
+        table(products.map((p) => ({ supplier: p.supplier, sku: p.sku, title: p.title, done: `${p.images.done}/${p.images.total}`, first: p.imageUrls[0] ?? '' }))),
+      );
+    });
+  });
+
+program
+  .command('failures')
+  .description('failed images with their kind and reason')
+  .option('--supplier <code>')
+  .option('--kind <kind>')
+  .addOption(json)
+  .action(async (options: { supplier?: string; kind?: string; json?: boolean }) => {
+    await withSession(async ({ ctx }) => {
+      const failures = await listFailures(ctx, options);
+      emit(Boolean(options.json), failures, () =>
+        table(failures.map((f) => ({ id: f.imageId, supplier: f.supplier, sku: f.sku, pos: f.position, kind: f.kind, error: f.error }))),
+      );
+    });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`catalog-importer: ${message.split('\n')[0]}\n`);
+  process.exitCode = 1;
+}

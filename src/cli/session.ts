@@ -1,0 +1,31 @@
+import { loadConfig, type Config } from '../config.ts';
+import { type AppContext, createContext } from '../context.ts';
+import { type LocalStack, startLocalStack } from '../local/stack.ts';
+import { createLogger } from '../observability/logger.ts';
+
+export interface Session {
+  ctx: AppContext;
+  stack: LocalStack;
+}
+
+/**
+ * Runs one CLI command against the world the environment names: the embedded stack under DATA_DIR
+ * for whatever is unset, the real services for whatever is set. Always closes what it opened.
+ */
+export async function withSession<T>(
+  run: (session: Session) => Promise<T>,
+  adjust: (config: Config) => Config = (config) => config,
+): Promise<T> {
+  const config = adjust(loadConfig());
+  const stack = await startLocalStack(config);
+  try {
+    const ctx = await createContext(stack.config, createLogger(config.logLevel ?? 'WARN'));
+    try {
+      return await run({ ctx, stack });
+    } finally {
+      await ctx.close();
+    }
+  } finally {
+    await stack.stop();
+  }
+}

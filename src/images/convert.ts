@@ -1,0 +1,80 @@
+import sharp from 'sharp';
+import type { Config } from '../config.ts';
+import { ErrorKind, ImageError } from './errors.ts';
+import { SniffedFormat, sniffImageFormat } from './sniff.ts';
+
+/** What conversion needs from `config.image`. */
+export type ImageConfig = Config['image'];
+
+export interface ConvertedImage {
+  data: Buffer;
+  /** Dimensions of the WebP, after orientation and resizing. */
+  width: number;
+  height: number;
+  /** The real input format, from its bytes. */
+  sourceFormat: SniffedFormat;
+}
+
+// SVG is refused: rasterising untrusted SVG means running an XML parser and renderer over
+// supplier input (entity expansion, external references, huge viewports). HEIC needs the HEVC
+// codec, which sharp's prebuilt binaries do not ship; BMP and ICO have no libvips loader there.
+const convertible: ReadonlySet<SniffedFormat> = new Set([
+  SniffedFormat.jpeg,
+  SniffedFormat.png,
+  SniffedFormat.gif,
+  SniffedFormat.webp,
+  SniffedFormat.tiff,
+  SniffedFormat.avif,
+]);
+
+function sniffConvertible(input: Buffer): SniffedFormat {
+  const format = sniffImageFormat(input);
+  if (!format) throw new ImageError(ErrorKind.notAnImage, `not an image (first bytes ${input.subarray(0, 8).toString('hex') || 'none'})`);
+  if (!convertible.has(format)) throw new ImageError(ErrorKind.unsupportedFormat, `${format} images are not supported`);
+  return format;
+}
+
+function classifySharpError(error: unknown, format: SniffedFormat): ImageError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/pixel limit/i.test(message)) return new ImageError(ErrorKind.tooManyPixels, `${format}: ${message}`, { cause: error });
+  if (/unsupported image format/i.test(message)) return new ImageError(ErrorKind.notAnImage, `${format}: ${message}`, { cause: error });
+  return new ImageError(ErrorKind.undecodable, `${format} could not be decoded: ${message}`, { cause: error });
+}
+
+/**
+ * Converts downloaded bytes to a WebP no larger than `maxDimension` on either side.
+ * The format comes from the bytes, never the Content-Type. Orientation is applied from EXIF and
+ * all metadata dropped; CMYK and 16-bit inputs come out as 8-bit sRGB, alpha is kept;
+ * animated GIF/WebP keep their first frame only (product images are stills).
+ * @throws ImageError not_an_image, unsupported_format, too_many_pixels or undecodable.
+ */
+export async function convertToWebp(input: Buffer, imageConfig: ImageConfig): Promise<ConvertedImage> {
+  const sourceFormat = sniffConvertible(input);
+  // failOn 'error' rejects truncated or corrupt data; libvips' 'warning' level would also refuse
+  // images with harmless quirks (odd EXIF, trailing bytes) that browsers display fine.
+  const options = { limitInputPixels: imageConfig.maxPixels, failOn: 'error' } as const;
+  try {
+    // The header is read first so a pixel bomb is refused with its real size before any decoding.
+    const { width = 0, height = 0 } = await sharp(input, { ...options, limitInputPixels: false }).metadata();
+    if (width * height > imageConfig.maxPixels) {
+      throw new ImageError(
+        ErrorKind.tooManyPixels,
+        `${sourceFormat} is ${width}×${height} (${width * height} pixels), over the limit of ${imageConfig.maxPixels}`,
+      );
+    }
+    const { data, info } = await sharp(input, options)
+      .rotate()
+      .resize({
+        width: imageConfig.maxDimension,
+        height: imageConfig.maxDimension,
+        fit: 'inside',
+        withoutEnlargement: true,
+      })
+      .toColourspace('srgb')
+      .webp({ quality: imageConfig.quality })
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, sourceFormat };
+  } catch (error) {
+    throw error instanceof ImageError ? error : classifySharpError(error, sourceFormat);
+  }
+}

@@ -1,0 +1,109 @@
+import { sql } from 'drizzle-orm';
+import type pg from 'pg';
+import type { Db } from '../db/client.ts';
+import { refreshImageUrls } from '../db/refresh-image-urls.ts';
+
+export type ClaimResult =
+  | { claimed: true; productId: number; attempts: number }
+  | { claimed: false; reason: 'gone' | 'stale' | 'done' | 'failed' | 'busy' };
+
+/**
+ * Takes the image for this delivery: queued or pending rows, or processing rows whose lease ran out
+ * (their worker died). A row another worker holds under a live lease is 'busy': the message is
+ * retried later instead of both workers doing the work. The source URL must match the message, so a
+ * message sent before the supplier changed the URL does nothing.
+ */
+export async function claimImageForProcessing(
+  pool: pg.Pool,
+  imageId: number,
+  sourceUrl: string,
+  leaseSeconds: number,
+): Promise<ClaimResult> {
+  const { rows } = await pool.query<{ product_id: string; attempts: number }>(
+    `UPDATE product_images
+        SET status = 'processing', attempts = attempts + 1, updated_at = now(),
+            lease_until = now() + make_interval(secs => $3::int)
+      WHERE id = $1 AND source_url = $2
+        AND (status IN ('pending', 'queued') OR (status = 'processing' AND lease_until < now()))
+  RETURNING product_id, attempts`,
+    [imageId, sourceUrl, leaseSeconds],
+  );
+  if (rows[0]) return { claimed: true, productId: Number(rows[0].product_id), attempts: rows[0].attempts };
+  const current = await pool.query<{ status: string; source_url: string }>(
+    `SELECT status, source_url FROM product_images WHERE id = $1`,
+    [imageId],
+  );
+  const row = current.rows[0];
+  if (!row) return { claimed: false, reason: 'gone' };
+  if (row.source_url !== sourceUrl) return { claimed: false, reason: 'stale' };
+  if (row.status === 'done') return { claimed: false, reason: 'done' };
+  if (row.status === 'failed') return { claimed: false, reason: 'failed' };
+  return { claimed: false, reason: 'busy' };
+}
+
+export interface FinishedImage {
+  imageId: number;
+  productId: number;
+  sourceUrl: string;
+  s3Key: string;
+  url: string;
+  width: number;
+  height: number;
+  bytes: number;
+  contentHash: string;
+  sourceEtag: string | undefined;
+}
+
+/**
+ * Marks the image done and rewrites its product's image_urls in one transaction, so a product never
+ * lists a URL whose row is not done. Returns false when the row moved on (URL changed meanwhile).
+ * The product row is locked first: two images of one product finishing at once would otherwise each
+ * rebuild the array without the other's uncommitted URL, and the last commit would drop one.
+ */
+export async function markImageDone(db: Db, image: FinishedImage): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT 1 FROM products WHERE id = ${image.productId} FOR UPDATE`);
+    const { rows } = await tx.execute<{ product_id: string }>(sql`
+      UPDATE product_images
+         SET status = 'done', s3_key = ${image.s3Key}, url = ${image.url}, width = ${image.width},
+             height = ${image.height}, bytes = ${image.bytes}, content_hash = ${image.contentHash},
+             source_etag = ${image.sourceEtag ?? null}, error_kind = NULL, last_error = NULL,
+             lease_until = NULL, updated_at = now()
+       WHERE id = ${image.imageId} AND source_url = ${image.sourceUrl} AND status = 'processing'
+   RETURNING product_id`);
+    if (!rows[0]) return false;
+    await refreshImageUrls(tx, [image.productId]);
+    return true;
+  });
+}
+
+/** Records a permanent failure (or `exhausted` retries): failed with its kind, for admins to see and re-queue. */
+export async function markImageFailed(pool: pg.Pool, imageId: number, sourceUrl: string, kind: string, message: string) {
+  await pool.query(
+    `UPDATE product_images
+        SET status = 'failed', error_kind = $3, last_error = $4, lease_until = NULL, updated_at = now()
+      WHERE id = $1 AND source_url = $2 AND status <> 'done'`,
+    [imageId, sourceUrl, kind, message],
+  );
+}
+
+/**
+ * A transient failure: the message will be delivered again, so the row goes back to queued with the
+ * queued lease (not left in processing) and keeps the last error for admins watching retries.
+ */
+export async function markImageRetrying(
+  pool: pg.Pool,
+  imageId: number,
+  sourceUrl: string,
+  kind: string,
+  message: string,
+  leaseSeconds: number,
+) {
+  await pool.query(
+    `UPDATE product_images
+        SET status = 'queued', error_kind = $3, last_error = $4, updated_at = now(),
+            lease_until = now() + make_interval(secs => $5::int)
+      WHERE id = $1 AND source_url = $2 AND status = 'processing'`,
+    [imageId, sourceUrl, kind, message, leaseSeconds],
+  );
+}

@@ -1,0 +1,88 @@
+import type { AppContext } from '../context.ts';
+import type { ImageMessage } from '../queue/messages.ts';
+import { convertToWebp } from './convert.ts';
+import { classifyError, ErrorKind, ImageError } from './errors.ts';
+import { claimImageForProcessing, markImageDone, markImageFailed, markImageRetrying } from './image-rows.ts';
+import { publicUrlFor, storeWebp } from './store.ts';
+
+/** What the worker needs from the downloader (src/images/fetch.ts provides it). */
+export interface ImageDownloader {
+  download(url: string): Promise<{ body: Buffer; etag?: string | undefined }>;
+}
+
+export type ImageOutcome =
+  | { result: 'done'; imageId: number; url: string; bytesIn: number; bytesOut: number }
+  | { result: 'skipped'; imageId: number; reason: string }
+  | { result: 'failed'; imageId: number; kind: string; message: string }
+  | { result: 'retry'; imageId: number; kind: string; message: string; retryAfterSeconds?: number | undefined };
+
+/**
+ * Fetch, convert, store and record one image. Every path ends in a recorded state: done, failed with
+ * a kind, skipped (nothing to do), or retry (the message comes back; on its last allowed receive
+ * the image is failed as `exhausted` instead, so it never vanishes into the DLQ unrecorded).
+ * Throws only when even the database cannot be reached to record the outcome.
+ */
+export async function processImage(
+  ctx: AppContext,
+  downloader: ImageDownloader,
+  message: ImageMessage,
+  receiveCount: number,
+): Promise<ImageOutcome> {
+  const { imageId, sourceUrl } = message;
+  const { processingLeaseSeconds, queuedLeaseSeconds } = ctx.config.enqueue;
+  let claim;
+  try {
+    claim = await claimImageForProcessing(ctx.pool, imageId, sourceUrl, processingLeaseSeconds);
+  } catch (error) {
+    const failure = classifyError(error, 'database');
+    return { result: 'retry', imageId, kind: failure.kind, message: failure.message };
+  }
+  if (!claim.claimed) {
+    if (claim.reason === 'busy') {
+      return { result: 'retry', imageId, kind: 'busy', message: `image ${imageId} is being processed by another delivery` };
+    }
+    return { result: 'skipped', imageId, reason: claim.reason };
+  }
+
+  try {
+    const downloaded = await downloader.download(sourceUrl);
+    const webp = await convertToWebp(downloaded.body, ctx.config.image);
+    const stored = await storeWebp(ctx.s3, ctx.config, webp.data);
+    const url = publicUrlFor(ctx.config, stored.key);
+    const recorded = await markImageDone(ctx.db, {
+      imageId,
+      productId: claim.productId,
+      sourceUrl,
+      s3Key: stored.key,
+      url,
+      width: webp.width,
+      height: webp.height,
+      bytes: webp.data.length,
+      contentHash: stored.contentHash,
+      sourceEtag: downloaded.etag,
+    }).catch((error: unknown) => {
+      throw classifyError(error, 'database');
+    });
+    if (!recorded) return { result: 'skipped', imageId, reason: 'stale' };
+    return { result: 'done', imageId, url, bytesIn: downloaded.body.length, bytesOut: webp.data.length };
+  } catch (error) {
+    const failure = classifyError(error);
+    const lastReceive = receiveCount >= ctx.config.queue.maxReceives;
+    if (!failure.transient || lastReceive) {
+      const kind = failure.transient ? ErrorKind.exhausted : failure.kind;
+      const text = failure.transient
+        ? `gave up after ${receiveCount} attempts; last error (${failure.kind}): ${failure.message}`
+        : failure.message;
+      await markImageFailed(ctx.pool, imageId, sourceUrl, kind, text);
+      return { result: 'failed', imageId, kind, message: text };
+    }
+    await markImageRetrying(ctx.pool, imageId, sourceUrl, failure.kind, failure.message, queuedLeaseSeconds);
+    return {
+      result: 'retry',
+      imageId,
+      kind: failure.kind,
+      message: failure.message,
+      retryAfterSeconds: failure instanceof ImageError ? failure.retryAfterSeconds : undefined,
+    };
+  }
+}

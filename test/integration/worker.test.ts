@@ -1,0 +1,144 @@
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueDepth } from '../../src/admin/queue-depth.ts';
+import type { AppContext } from '../../src/context.ts';
+import { type FixtureCdn, startFixtureCdn } from '../../src/local/fixture-cdn.ts';
+import { runLocalWorker } from '../../src/local/local-worker.ts';
+import { renderSampleImage } from '../../src/local/sample-images.ts';
+import { enqueuePendingImages } from '../../src/queue/enqueue.ts';
+import { encodeImageMessage } from '../../src/queue/messages.ts';
+import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { imageRow, productImageUrls, seedProduct } from '../helpers/seed.ts';
+
+async function mediaKeys(ctx: AppContext): Promise<string[]> {
+  const listed = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.config.buckets.media }));
+  return (listed.Contents ?? []).map((o) => o.Key!).sort();
+}
+
+describe('worker: queue → fetch → WebP in S3 → URLs on the product', () => {
+  let env: TestEnvironment;
+  let ctx: AppContext;
+  let cdn: FixtureCdn;
+
+  beforeAll(async () => {
+    cdn = await startFixtureCdn();
+    env = await startTestEnvironment({ FETCH_ALLOW_HOSTS: '127.0.0.1', MAX_RECEIVES: '2', IMAGE_MAX_DIMENSION: '512' });
+    ctx = env.ctx;
+    cdn.set('/big.jpg', { body: await renderSampleImage({ label: 'BIG', width: 1600, height: 1200, format: 'jpeg', hue: 10 }), contentType: 'image/jpeg' });
+    cdn.set('/small.png', { body: await renderSampleImage({ label: 'S', width: 300, height: 200, format: 'png', hue: 90 }), contentType: 'image/png' });
+    cdn.set('/anim.gif', { body: await renderSampleImage({ label: 'G', width: 400, height: 400, format: 'gif', hue: 180 }), contentType: 'image/gif' });
+  });
+  afterAll(async () => {
+    await env?.stop();
+    await cdn?.close();
+  });
+
+  it('converts every image, stores real WebP under content keys and lists the URLs in position order', async () => {
+    const { productId, imageIds } = await seedProduct(ctx, 'acme', 'A-1', [cdn.url('/big.jpg'), cdn.url('/small.png'), cdn.url('/anim.gif')]);
+    const sent = await enqueuePendingImages(ctx);
+    expect(sent.enqueued).toBe(3);
+    await runLocalWorker(ctx, { untilIdle: true });
+
+    const rows = await Promise.all(imageIds.map((id) => imageRow(ctx, id)));
+    expect(rows.map((r) => r.status)).toEqual(['done', 'done', 'done']);
+    expect(await productImageUrls(ctx, productId)).toEqual(rows.map((r) => r.url));
+    const big = rows[0];
+    expect([big.width, big.height]).toEqual([512, 384]); // capped longest side, aspect kept
+    expect([rows[1].width, rows[1].height]).toEqual([300, 200]); // never enlarged
+    for (const row of rows) {
+      expect(row.s3_key).toMatch(/^images\/[0-9a-f]{2}\/[0-9a-f]{64}\.webp$/);
+      expect(row.url).toBe(`${ctx.config.publicMediaBaseUrl}/${row.s3_key}`);
+      const object = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.buckets.media, Key: row.s3_key }));
+      expect(object.ContentType).toBe('image/webp');
+      expect(object.CacheControl).toContain('immutable');
+      const bytes = Buffer.from(await object.Body!.transformToByteArray());
+      const meta = await sharp(bytes).metadata();
+      expect(meta.format).toBe('webp');
+      expect([meta.width, meta.height]).toEqual([row.width, row.height]);
+      expect(row.bytes).toBe(bytes.length);
+    }
+  });
+
+  it('a dead URL ends failed with its kind and a message naming the URL; the message is acknowledged', async () => {
+    const { productId, imageIds } = await seedProduct(ctx, 'acme', 'A-404', [cdn.url('/missing.jpg'), cdn.url('/small.png')]);
+    await enqueuePendingImages(ctx);
+    await runLocalWorker(ctx, { untilIdle: true });
+    const dead = await imageRow(ctx, imageIds[0]!);
+    expect(dead.status).toBe('failed');
+    expect(dead.error_kind).toBe('http_4xx');
+    expect(dead.last_error).toContain(cdn.url('/missing.jpg'));
+    expect(await productImageUrls(ctx, productId)).toEqual([(await imageRow(ctx, imageIds[1]!)).url]);
+    expect(await queueDepth(ctx.sqs, ctx.dlqUrl!)).toMatchObject({ visible: 0 });
+  });
+
+  it('the same message delivered twice, even at once, leaves one object and one URL', async () => {
+    cdn.set('/twice.jpg', { body: await renderSampleImage({ label: 'TWICE', width: 640, height: 480, format: 'jpeg', hue: 300 }), contentType: 'image/jpeg' });
+    const { productId, imageIds } = await seedProduct(ctx, 'acme', 'A-2', [cdn.url('/twice.jpg')]);
+    const imageId = imageIds[0]!;
+    await ctx.pool.query(`UPDATE product_images SET status = 'queued' WHERE id = $1`, [imageId]);
+    const before = await mediaKeys(ctx);
+    const body = encodeImageMessage({ imageId, sourceUrl: cdn.url('/twice.jpg'), attempt: 0 });
+    await Promise.all([1, 2, 3].map(() => ctx.sqs.send(new SendMessageCommand({ QueueUrl: ctx.queueUrl, MessageBody: body }))));
+    await runLocalWorker(ctx, { untilIdle: true });
+    const after = await mediaKeys(ctx);
+    const row = await imageRow(ctx, imageId);
+    expect(row.status).toBe('done');
+    expect(after.filter((k) => !before.includes(k))).toEqual([row.s3_key]);
+    expect(await productImageUrls(ctx, productId)).toEqual([row.url]);
+    expect(cdn.hits('/twice.jpg')).toBeLessThanOrEqual(3);
+    // Delivered again later: nothing downloaded, nothing written.
+    const hits = cdn.hits('/twice.jpg');
+    await ctx.sqs.send(new SendMessageCommand({ QueueUrl: ctx.queueUrl, MessageBody: body }));
+    await runLocalWorker(ctx, { untilIdle: true });
+    expect(cdn.hits('/twice.jpg')).toBe(hits);
+    expect(await mediaKeys(ctx)).toEqual(after);
+  });
+
+  it('a message for a URL the supplier has since changed does nothing', async () => {
+    const { imageIds } = await seedProduct(ctx, 'acme', 'A-3', [cdn.url('/small.png')]);
+    await ctx.pool.query(`UPDATE product_images SET status = 'queued', source_url = $2 WHERE id = $1`, [imageIds[0], cdn.url('/new.png')]);
+    await ctx.sqs.send(
+      new SendMessageCommand({ QueueUrl: ctx.queueUrl, MessageBody: encodeImageMessage({ imageId: imageIds[0]!, sourceUrl: cdn.url('/small.png'), attempt: 0 }) }),
+    );
+    await runLocalWorker(ctx, { untilIdle: true });
+    expect(await imageRow(ctx, imageIds[0]!)).toMatchObject({ status: 'queued', source_url: cdn.url('/new.png') });
+  });
+
+  it('transient failures are retried, then recorded as exhausted on the last allowed receive', async () => {
+    cdn.setFault('/flaky.jpg', 'status500');
+    const { imageIds } = await seedProduct(ctx, 'acme', 'A-500', [cdn.url('/flaky.jpg')]);
+    await enqueuePendingImages(ctx);
+    await runLocalWorker(ctx, { untilIdle: true });
+    const row = await imageRow(ctx, imageIds[0]!);
+    expect(row.status).toBe('failed');
+    expect(row.error_kind).toBe('exhausted');
+    expect(row.last_error).toContain('http_5xx');
+    expect(row.attempts).toBe(2);
+    expect(cdn.hits('/flaky.jpg')).toBe(2);
+    expect(await queueDepth(ctx.sqs, ctx.dlqUrl!)).toMatchObject({ visible: 0 });
+  });
+
+  it('an invalid message body is retried until the redrive policy moves it to the DLQ', async () => {
+    await ctx.sqs.send(new SendMessageCommand({ QueueUrl: ctx.queueUrl, MessageBody: '{"imageId":"nope"}' }));
+    await runLocalWorker(ctx, { untilIdle: true });
+    const dlq = await ctx.sqs.send(new ReceiveMessageCommand({ QueueUrl: ctx.dlqUrl!, MaxNumberOfMessages: 10 }));
+    expect(dlq.Messages?.map((m) => m.Body)).toEqual(['{"imageId":"nope"}']);
+  });
+
+  it('two ticks enqueueing at once send each pending image exactly once', async () => {
+    const urls = Array.from({ length: 120 }, (_, i) => cdn.url(`/bulk/${i}.jpg`));
+    const { imageIds } = await seedProduct(ctx, 'bulk', 'B-1', urls.slice(0, 60));
+    const second = await seedProduct(ctx, 'bulk', 'B-2', urls.slice(60));
+    const [a, b] = await Promise.all([enqueuePendingImages(ctx), enqueuePendingImages(ctx)]);
+    expect(a.enqueued + b.enqueued).toBe(120);
+    const seen: number[] = [];
+    for (;;) {
+      const got = await ctx.sqs.send(new ReceiveMessageCommand({ QueueUrl: ctx.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
+      if (!got.Messages?.length) break;
+      seen.push(...got.Messages.map((m) => JSON.parse(m.Body!).imageId));
+    }
+    expect(seen.sort((x, y) => x - y)).toEqual([...imageIds, ...second.imageIds].sort((x, y) => x - y));
+  });
+});
