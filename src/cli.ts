@@ -5,7 +5,9 @@ import { Command, Option } from 'commander';
 import { listFailures } from './admin/list-failures.ts';
 import { listProducts } from './admin/list-products.ts';
 import { getStatus } from './admin/status.ts';
-import { registerUpload, importPendingUploads } from './catalog/index.ts';
+import { uploadSpreadsheet } from './admin/upload-spreadsheet.ts';
+import { registerAdminCommands } from './cli/admin-commands.ts';
+import { importProgressBar } from './cli/import-progress-bar.ts';
 import { emit, table } from './cli/output.ts';
 import { withSession } from './cli/session.ts';
 import { runDemo } from './demo/run-demo.ts';
@@ -13,8 +15,7 @@ import { runLocalWorker } from './local/local-worker.ts';
 import { runTick, RunTrigger } from './scheduled/run-tick.ts';
 
 const program = new Command('catalog-importer')
-  .description('Supplier spreadsheets to products; supplier images to WebP in S3.')
-  .showHelpAfterError();
+  .description('Supplier spreadsheets to products; supplier images to WebP in S3.');
 
 const json = new Option('--json', 'print one JSON document on stdout');
 
@@ -39,21 +40,26 @@ program
   .command('upload <file>')
   .description('store a supplier spreadsheet in the uploads bucket and register the import')
   .requiredOption('--supplier <code>', 'supplier code (lowercase letters, digits, - and _)')
-  .option('--now', 'parse it now instead of on the next tick')
+  .option('--now', 'import it and enqueue its images now instead of on the next tick')
   .addOption(json)
   .action(async (file: string, options: { supplier: string; now?: boolean; json?: boolean }) => {
     const body = await readFile(file);
     await withSession(async ({ ctx }) => {
-      const upload = await registerUpload(ctx, { supplierCode: options.supplier, fileName: basename(file), body });
-      const imports = options.now ? await importPendingUploads(ctx) : [];
-      emit(Boolean(options.json), { ...upload, imports }, () =>
+      const bar = importProgressBar({ json: Boolean(options.json) });
+      const upload = await uploadSpreadsheet(
+        ctx,
+        { supplierCode: options.supplier, fileName: basename(file), body },
+        { now: options.now, onProgress: bar.onProgress },
+      ).finally(() => bar.stop());
+      emit(Boolean(options.json), upload, () =>
         [
           `registered import #${upload.importId} (${upload.sourceKey})`,
           upload.duplicateOf ? `same file as import #${upload.duplicateOf}: re-importing changes nothing` : '',
-          ...imports.map(
+          ...upload.imports.map(
             (i) =>
               `import #${i.importId}: ${i.status}, ${i.rowsImported}/${i.rowsTotal} rows, ${i.rowsFailed} rejected, ${i.imagesPending} images pending${i.error ? ` (${i.error})` : ''}`,
           ),
+          upload.enqueued ? `${upload.enqueued.enqueued} images enqueued` : '',
         ]
           .filter(Boolean)
           .join('\n'),
@@ -138,6 +144,8 @@ program
       );
     });
   });
+
+registerAdminCommands(program, json);
 
 try {
   await program.parseAsync(process.argv);

@@ -42,6 +42,8 @@ const envSchema = z.object({
   PUBLIC_MEDIA_BASE_URL: optionalUrl,
   SCHEDULE_NAME: z.string().default('catalog-importer-tick'),
   SCHEDULE_GROUP: z.string().default('default'),
+  /** The tick's Lambda, for the admin's "run now" (set by serverless.yml; unset locally). */
+  SCHEDULED_FUNCTION_NAME: z.string().optional(),
   LOCAL_SCHEDULE_RATE: z.string().default('rate(2 hours)'),
   FETCH_MAX_BYTES: int(25 * 1024 * 1024, 1),
   FETCH_CONNECT_TIMEOUT_MS: int(5_000, 1),
@@ -70,6 +72,8 @@ const envSchema = z.object({
   LOCAL_VISIBILITY_TIMEOUT: int(30, 0, 43_200),
   LOCAL_AWS_PORT: int(4566, 0, 65535),
   DEMO_CDN_PORT: int(47800, 0, 65535),
+  /** Port of the admin page and API that `dev` serves (0: any free port). */
+  DEV_PORT: int(3000, 0, 65535),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).optional(),
 });
@@ -112,7 +116,12 @@ export function loadConfig(env: Env = process.env) {
     ).replace(/\/+$/, ''),
     /** False when the public base URL was derived, so the embedded stack may point it at the emulator. */
     publicMediaBaseUrlSet: e.PUBLIC_MEDIA_BASE_URL !== undefined,
-    schedule: { name: e.SCHEDULE_NAME, group: e.SCHEDULE_GROUP, localRate: e.LOCAL_SCHEDULE_RATE },
+    schedule: {
+      name: e.SCHEDULE_NAME,
+      group: e.SCHEDULE_GROUP,
+      localRate: e.LOCAL_SCHEDULE_RATE,
+      functionName: e.SCHEDULED_FUNCTION_NAME,
+    },
     fetch: {
       maxBytes: e.FETCH_MAX_BYTES,
       connectTimeoutMs: e.FETCH_CONNECT_TIMEOUT_MS,
@@ -141,6 +150,7 @@ export function loadConfig(env: Env = process.env) {
       visibilityTimeout: e.LOCAL_VISIBILITY_TIMEOUT,
       awsPort: e.LOCAL_AWS_PORT,
       demoCdnPort: e.DEMO_CDN_PORT,
+      devPort: e.DEV_PORT,
     },
     adminToken: e.ADMIN_TOKEN,
     /** Unset: each adapter picks its own default (INFO in Lambda, WARN in the CLI). */

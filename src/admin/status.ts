@@ -1,13 +1,17 @@
 import type { AppContext } from '../context.ts';
 import { ImageStatus } from '../db/schema.ts';
+import { oldestMessageAgeSeconds, oldestQueuedImageAgeSeconds } from './queue-age.ts';
 import { type QueueDepth, queueDepth } from './queue-depth.ts';
+
+/** Depth plus the age of the oldest message, in seconds (null when empty); see queue-age.ts for how. */
+export type QueueReport = QueueDepth & { oldestAgeSeconds: number | null };
 
 export interface StatusReport {
   products: number;
   images: Record<ImageStatus, number>;
   failuresByKind: Array<{ kind: string; count: number }>;
-  queue: QueueDepth;
-  dlq: QueueDepth | null;
+  queue: QueueReport;
+  dlq: QueueReport | null;
   lastRuns: Array<{
     id: number;
     trigger: string;
@@ -25,7 +29,8 @@ export async function getStatus(ctx: AppContext, options: { supplier?: string } 
   const supplier = options.supplier ?? null;
   const scope = `FROM product_images pi JOIN products p ON p.id = pi.product_id JOIN suppliers s ON s.id = p.supplier_id
                  WHERE ($1::text IS NULL OR s.code = $1)`;
-  const [byStatus, byKind, products, runs, queue, dlq] = await Promise.all([
+  const now = ctx.now();
+  const [byStatus, byKind, products, runs, queue, queueAge, dlq, dlqAge] = await Promise.all([
     ctx.pool.query<{ status: ImageStatus; n: number }>(`SELECT pi.status, count(*)::int AS n ${scope} GROUP BY pi.status`, [supplier]),
     ctx.pool.query<{ kind: string; n: number }>(
       `SELECT coalesce(pi.error_kind, 'unknown') AS kind, count(*)::int AS n ${scope} AND pi.status = 'failed'
@@ -41,7 +46,9 @@ export async function getStatus(ctx: AppContext, options: { supplier?: string } 
          FROM runs ORDER BY id DESC LIMIT 5`,
     ),
     queueDepth(ctx.sqs, ctx.queueUrl),
+    oldestQueuedImageAgeSeconds(ctx.pool, now),
     ctx.dlqUrl ? queueDepth(ctx.sqs, ctx.dlqUrl) : Promise.resolve(null),
+    ctx.dlqUrl ? oldestMessageAgeSeconds(ctx.sqs, ctx.dlqUrl, now) : Promise.resolve(null),
   ]);
   const images = Object.fromEntries(Object.values(ImageStatus).map((s) => [s, 0])) as Record<ImageStatus, number>;
   for (const row of byStatus.rows) images[row.status] = row.n;
@@ -49,8 +56,8 @@ export async function getStatus(ctx: AppContext, options: { supplier?: string } 
     products: products.rows[0]?.n ?? 0,
     images,
     failuresByKind: byKind.rows.map((r) => ({ kind: r.kind, count: r.n })),
-    queue,
-    dlq,
+    queue: { ...queue, oldestAgeSeconds: queueAge },
+    dlq: dlq && { ...dlq, oldestAgeSeconds: dlqAge },
     lastRuns: runs.rows,
   };
 }

@@ -1,6 +1,7 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { AppContext } from '../context.ts';
-import { ImportStatus } from '../db/schema.ts';
+import type { Db } from '../db/client.ts';
+import { ImportStatus, type ColumnMapping } from '../db/schema.ts';
 import { detectFormat, peek, SpreadsheetFormat } from './detect-format.ts';
 import { CatalogError, CatalogErrorKind } from './errors.ts';
 import { planColumns, type ColumnPlan } from './header-mapping.ts';
@@ -13,7 +14,7 @@ import { insertRowIssues, writeProductBatch, type BatchTarget } from './write-ba
 export interface ImportSummary extends ImportCounts {
   importId: number;
   status: typeof ImportStatus.done | typeof ImportStatus.failed;
-  /** Why the whole file was refused (status failed). */
+  /** Why the whole file was refused (status failed); nothing of it was written. */
   error?: string;
 }
 
@@ -27,7 +28,11 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
 }
 
+type Executor = Pick<Db, 'execute'>;
+
+/** Rows per products/images statement: large enough to be set-based, small enough for flat memory. */
 const batchSize = 500;
+const headBytes = 4096;
 
 const zeroCounts = (): ImportCounts => ({
   rowsTotal: 0,
@@ -39,16 +44,130 @@ const zeroCounts = (): ImportCounts => ({
 });
 
 async function openRows(source: Readable, hint: SpreadsheetFormat): Promise<AsyncGenerator<SheetRow>> {
-  // 8 bytes tell zip, OLE and BOMs apart; the NUL check for binary files wants a little more.
-  const { head, all } = await peek<Buffer>(source[Symbol.asyncIterator](), (seen) => seen.reduce((n, b) => n + b.length, 0) >= 4096);
-  const { format, encoding } = detectFormat(Buffer.concat(head).subarray(0, 4096), hint);
-  return format === SpreadsheetFormat.xlsx ? readXlsxRows(streamFrom(all)) : readCsvRows(all, encoding);
+  const { head, all } = await peek<Buffer>(
+    source[Symbol.asyncIterator](),
+    (seen) => seen.reduce((length, chunk) => length + chunk.length, 0) >= headBytes,
+  );
+  const { format, encoding } = detectFormat(Buffer.concat(head).subarray(0, headBytes), hint);
+  return format === SpreadsheetFormat.xlsx ? readXlsxRows(Readable.from(all)) : readCsvRows(all, encoding);
 }
 
-async function streamFromImport() {
-  return (await import('node:stream')).Readable;
+interface RowsContext {
+  importId: number;
+  supplierId: number;
+  columnMapping: ColumnMapping;
+  maxRows: number;
+  onProgress: ImportOptions['onProgress'];
 }
 
-function streamFrom(chunks: AsyncGenerator<Buffer>): Readable {
-  return ReadableFrom(chunks);
+/**
+ * Validates rows as they stream and writes them in batches. Only the SKU → first row map grows with
+ * the file (duplicate SKUs are reported naming the first row); everything else is per batch.
+ */
+async function importRows(tx: Executor, rows: AsyncIterable<SheetRow>, context: RowsContext): Promise<ImportCounts> {
+  const counts = zeroCounts();
+  const firstRowBySku = new Map<string, number>();
+  let plan: ColumnPlan | undefined;
+  let target: BatchTarget | undefined;
+  let products: ProductRow[] = [];
+  let issues: RowIssue[] = [];
+
+  const flush = async () => {
+    if (target) {
+      const written = await writeProductBatch(tx, target, products);
+      counts.productsUpserted += written.productsUpserted;
+      counts.imagesPending += written.imagesPending;
+    }
+    await insertRowIssues(tx, context.importId, issues);
+    counts.rowsImported += products.length;
+    counts.warnings += issues.filter((issue) => issue.severity === Severity.warning).length;
+    products = [];
+    issues = [];
+    context.onProgress?.({ importId: context.importId, rows: counts.rowsTotal });
+  };
+
+  for await (const row of rows) {
+    if (!plan) {
+      if (row.cells.every((value) => value === '')) continue;
+      plan = planColumns(row.cells, context.columnMapping);
+      target = { supplierId: context.supplierId, importId: context.importId, replaceImages: plan.images.length > 0 };
+      continue;
+    }
+    const result = validateRow(row, plan);
+    if (result.kind === 'empty') continue;
+    counts.rowsTotal += 1;
+    if (counts.rowsTotal > context.maxRows) {
+      throw new CatalogError(CatalogErrorKind.tooManyRows, `more than ${context.maxRows} rows (MAX_ROWS): split the file`);
+    }
+    if (result.kind === 'rejected') {
+      counts.rowsFailed += 1;
+      issues.push(...result.issues);
+    } else {
+      const { sku } = result.product;
+      const firstRow = firstRowBySku.get(sku);
+      if (firstRow === undefined) {
+        firstRowBySku.set(sku, row.rowNumber);
+        products.push(result.product);
+        issues.push(...result.issues);
+      } else {
+        counts.rowsFailed += 1;
+        issues.push({
+          rowNumber: row.rowNumber,
+          column: plan.sku.header,
+          severity: Severity.error,
+          message: `duplicate SKU ${JSON.stringify(sku)}: first on row ${firstRow}; this row is ignored`,
+        });
+      }
+    }
+    if (products.length >= batchSize || issues.length >= batchSize) await flush();
+  }
+  if (!plan) throw new CatalogError(CatalogErrorKind.noHeader, 'no header row: the file has no non-empty row');
+  await flush();
+  return counts;
+}
+
+/**
+ * Imports one registered spreadsheet in one transaction: every valid row and the row report are
+ * written and the import is done, or (unreadable file, no SKU column, too many rows, parse error
+ * mid-stream) nothing is written and the import is failed with the reason. Never throws for a bad
+ * file; rethrows only when the failure cannot even be recorded.
+ * `format` comes from the file name; the file's first bytes overrule it (see `detectFormat`).
+ *
+ * @example
+ * const summary = await importSpreadsheet(ctx, importId, createReadStream('acme.xlsx'), 'xlsx');
+ */
+export async function importSpreadsheet(
+  ctx: AppContext,
+  importId: number,
+  source: Readable,
+  format: SpreadsheetFormat,
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
+  try {
+    const counts = await ctx.db.transaction(async (tx) => {
+      const locked = await lockImportForParsing(tx, importId);
+      if (!locked) throw new CatalogError(CatalogErrorKind.importNotFound, `import ${importId} does not exist`);
+      const rows = await openRows(source, format);
+      const result = await importRows(tx, rows, {
+        importId,
+        ...locked,
+        maxRows: ctx.config.limits.maxRows,
+        onProgress: options.onProgress,
+      });
+      await markImportDone(tx, importId, result);
+      return result;
+    });
+    ctx.log.info('spreadsheet imported', { importId, ...counts });
+    return { importId, status: ImportStatus.done, ...counts };
+  } catch (error) {
+    source.destroy();
+    const reason = error instanceof CatalogError ? error.message : `import failed: ${error instanceof Error ? error.message : String(error)}`;
+    await markImportFailed(ctx.db, importId, reason);
+    ctx.log.warn('spreadsheet import failed', {
+      importId,
+      kind: error instanceof CatalogError ? error.kind : 'unexpected',
+      error: reason,
+    });
+    return { importId, status: ImportStatus.failed, ...zeroCounts(), error: reason };
+  }
 }

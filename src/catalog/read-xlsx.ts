@@ -39,8 +39,10 @@ export async function* readXlsxRows(source: Readable): AsyncGenerator<SheetRow> 
   });
   try {
     for await (const worksheet of reader) {
+      // Neither is in exceljs's types: `model` is workbook.xml (tabs in order), `name` the sheet's tab.
       const firstTab = (reader as unknown as { model?: { sheets?: Array<{ name?: string }> } }).model?.sheets?.[0]?.name;
-      if (firstTab !== undefined && worksheet.name !== firstTab) continue;
+      const name = (worksheet as unknown as { name?: string }).name;
+      if (firstTab !== undefined && name !== firstTab) continue;
       for await (const row of worksheet) {
         const values = row.values as CellValue[];
         const cells: string[] = [];

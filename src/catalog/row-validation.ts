@@ -72,8 +72,16 @@ export function validateRow(row: SheetRow, plan: ColumnPlan): RowResult {
   let firstDroppedColumn: string | undefined;
   let found = 0;
   for (const column of plan.images) {
-    for (const candidate of splitImageCell(cell(row, column))) {
-      const problem = imageUrlProblem(candidate);
+    const value = cell(row, column);
+    const candidates = splitImageCell(value);
+    const problems = candidates.map(imageUrlProblem);
+    if (candidates.length > 1 && problems.every(Boolean)) {
+      // Words, not a list of URLs ("see website"): one error quoting the cell, not one per word.
+      issues.push({ rowNumber, column: column.header, severity: Severity.error, message: `image URL ${imageUrlProblem(value)}` });
+      continue;
+    }
+    for (const [i, candidate] of candidates.entries()) {
+      const problem = problems[i];
       if (problem) {
         issues.push({ rowNumber, column: column.header, severity: Severity.error, message: `image URL ${problem}` });
         continue;

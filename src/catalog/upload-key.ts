@@ -19,7 +19,8 @@ export function sanitizeFileName(fileName: string): string {
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/[^A-Za-z0-9._-]+/g, '-')
-    .replace(/^[.-]+/, '');
+    .replace(/^[.-]+/, '')
+    .replace(/-+(\.|$)/g, '$1');
   if (safe.length <= 120) return safe || 'upload';
   const dot = safe.lastIndexOf('.');
   const extension = dot > 0 && safe.length - dot <= 10 ? safe.slice(dot) : '';

@@ -148,3 +148,18 @@ export const runs = pgTable('runs', {
   sendFailed: integer('send_failed').notNull().default(0),
   error: text('error'),
 });
+
+export const ScheduleState = { enabled: 'ENABLED', disabled: 'DISABLED' } as const;
+export type ScheduleState = (typeof ScheduleState)[keyof typeof ScheduleState];
+
+/**
+ * The embedded stack's stand-in for the EventBridge schedule: kept in Postgres so `schedule pause`
+ * from one CLI process is seen by the timer in the `dev` process.
+ */
+export const localSchedules = pgTable('local_schedules', {
+  name: text('name').primaryKey(),
+  state: text('state').$type<ScheduleState>().notNull().default(ScheduleState.enabled),
+  expression: text('expression').notNull(),
+  nextRunAt: timestamp('next_run_at', { withTimezone: true }).notNull(),
+  updatedAt: updatedAt(),
+});

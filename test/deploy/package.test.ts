@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -23,12 +24,15 @@ interface Statement {
 }
 
 const lambdaZipLimitBytes = 250 * 1024 * 1024;
+const templatePath = join(serverlessDir, 'cloudformation-template-update-stack.json');
+// cfn-lint (pip install cfn-lint) checks every property against AWS's resource specs; optional here.
+const hasCfnLint = spawnSync('cfn-lint', ['--version']).status === 0;
 const elfMachineAarch64 = 0xb7;
 let resources: Record<string, Resource>;
 
 beforeAll(async () => {
   await packageService('test');
-  const template = JSON.parse(readFileSync(join(serverlessDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  const template = JSON.parse(readFileSync(templatePath, 'utf8'));
   resources = template.Resources;
 }, 300_000);
 
@@ -195,6 +199,12 @@ describe('CloudFormation template', () => {
     const [grant] = resources.MediaBucketPolicy!.Properties.PolicyDocument.Statement;
     expect(grant).toMatchObject({ Effect: 'Allow', Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' });
   });
+});
+
+test.skipIf(!hasCfnLint)('cfn-lint finds no errors in the template', () => {
+  const lint = spawnSync('cfn-lint', ['--format', 'parseable', templatePath], { encoding: 'utf8' });
+  // Exit status is a bit mask: 2 = errors, 4 = warnings (osls' redundant DependsOn, the VPC switch), 8 = info.
+  expect(lint.status! & 2, lint.stdout).toBe(0);
 });
 
 describe('function zips', () => {

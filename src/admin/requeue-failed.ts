@@ -1,0 +1,65 @@
+import type { AppContext } from '../context.ts';
+import { type EnqueueSummary, enqueuePendingImages } from '../queue/enqueue.ts';
+import { AdminError, AdminErrorKind } from './errors.ts';
+
+/** Which failed images to re-queue; every given field narrows the set. */
+export interface RequeueFilter {
+  supplier?: string;
+  importId?: number;
+  kind?: string;
+  imageIds?: number[];
+  /** Failed at or after this time. */
+  since?: Date;
+  /** Required to re-queue every failed image when no other filter is given. */
+  all?: boolean;
+}
+
+export interface RequeueResult {
+  /** Failed images the filter matched (with `dryRun`, what would move). */
+  matched: number;
+  /** Moved back to pending (0 on a dry run). */
+  requeued: number;
+  dryRun: boolean;
+  /** Present when sent at once; otherwise the next tick sends them. */
+  enqueued?: EnqueueSummary;
+}
+
+const hasNarrowingFilter = (f: RequeueFilter) =>
+  f.supplier !== undefined || f.importId !== undefined || f.kind !== undefined || f.imageIds !== undefined || f.since !== undefined;
+
+/**
+ * Failed images back to pending with attempts reset and the error cleared, for the next tick to
+ * send, or sent at once with `now`. Refuses an empty filter unless `all` is set, so a slip cannot
+ * re-queue every failure. Safe under concurrency: the UPDATE re-checks `status = 'failed'`, so rows
+ * a re-import or worker changed in between are left alone.
+ */
+export async function requeueFailedImages(
+  ctx: AppContext,
+  filter: RequeueFilter,
+  options: { dryRun?: boolean; now?: boolean } = {},
+): Promise<RequeueResult> {
+  if (!hasNarrowingFilter(filter) && !filter.all) {
+    throw new AdminError(AdminErrorKind.invalidRequest, 'requeue needs a filter (supplier, import, kind, ids, since) or all');
+  }
+  const where = `pi.status = 'failed'
+        AND ($1::text IS NULL OR pi.product_id IN (SELECT p.id FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE s.code = $1))
+        AND ($2::int IS NULL OR pi.import_id = $2)
+        AND ($3::text IS NULL OR pi.error_kind = $3)
+        AND ($4::bigint[] IS NULL OR pi.id = ANY($4::bigint[]))
+        AND ($5::timestamptz IS NULL OR pi.updated_at >= $5)`;
+  const params = [filter.supplier ?? null, filter.importId ?? null, filter.kind ?? null, filter.imageIds ?? null, filter.since ?? null];
+  if (options.dryRun) {
+    const { rows } = await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM product_images pi WHERE ${where}`, params);
+    return { matched: rows[0]?.n ?? 0, requeued: 0, dryRun: true };
+  }
+  const { rowCount } = await ctx.pool.query(
+    `UPDATE product_images pi
+        SET status = 'pending', attempts = 0, error_kind = NULL, last_error = NULL, lease_until = NULL, updated_at = now()
+      WHERE ${where}`,
+    params,
+  );
+  const requeued = rowCount ?? 0;
+  ctx.log.info('failed images re-queued', { ...filter, requeued });
+  const result: RequeueResult = { matched: requeued, requeued, dryRun: false };
+  return options.now && requeued > 0 ? { ...result, enqueued: await enqueuePendingImages(ctx) } : result;
+}

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { AppContext } from '../context.ts';
+import { CatalogError, CatalogErrorKind } from './errors.ts';
+import { ensureSupplier, findDoneImportOfFile, insertImport } from './import-records.ts';
+import { assertSupplierCode, buildUploadKey } from './upload-key.ts';
+
+export interface RegisteredUpload {
+  importId: number;
+  sourceKey: string;
+  /** A done import of the same supplier with the same bytes: importing again will change nothing. */
+  duplicateOf?: number;
+}
+
+/**
+ * Stores a spreadsheet in the uploads bucket and registers it (status uploaded) for the next tick.
+ * Creates the supplier on first use. A file already imported is registered anyway, as an audit
+ * record, and `duplicateOf` names the earlier import.
+ *
+ * @example
+ * const { importId } = await registerUpload(ctx, { supplierCode: 'acme', fileName: 'acme.xlsx', body });
+ */
+export async function registerUpload(
+  ctx: AppContext,
+  upload: { supplierCode: string; fileName: string; body: Buffer },
+): Promise<RegisteredUpload> {
+  assertSupplierCode(upload.supplierCode);
+  const { maxUploadBytes } = ctx.config.limits;
+  if (upload.body.length === 0) throw new CatalogError(CatalogErrorKind.emptyFile, `${upload.fileName} is empty`);
+  if (upload.body.length > maxUploadBytes) {
+    throw new CatalogError(
+      CatalogErrorKind.tooLarge,
+      `${upload.fileName} is ${upload.body.length} bytes, over the ${maxUploadBytes}-byte limit (MAX_UPLOAD_BYTES)`,
+    );
+  }
+  const supplierId = await ensureSupplier(ctx.db, upload.supplierCode);
+  const sourceKey = buildUploadKey(ctx.config.uploadsPrefix, upload.supplierCode, ctx.now(), upload.fileName);
+  const fileHash = createHash('sha256').update(upload.body).digest('hex');
+  await ctx.s3.send(
+    new PutObjectCommand({ Bucket: ctx.config.buckets.uploads, Key: sourceKey, Body: upload.body }),
+  );
+  const importId = await insertImport(ctx.db, {
+    supplierId,
+    sourceKey,
+    fileName: upload.fileName,
+    fileHash,
+    fileBytes: upload.body.length,
+  });
+  if (importId === undefined) throw new Error(`upload key ${sourceKey} is already registered`);
+  const duplicateOf = await findDoneImportOfFile(ctx.db, supplierId, fileHash, importId);
+  ctx.log.info('upload registered', { importId, sourceKey, duplicateOf });
+  return duplicateOf === undefined ? { importId, sourceKey } : { importId, sourceKey, duplicateOf };
+}

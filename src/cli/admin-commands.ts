@@ -1,0 +1,217 @@
+import type { Command, Option } from 'commander';
+import { peekDlq } from '../admin/dlq/peek-dlq.ts';
+import { purgeDlq } from '../admin/dlq/purge-dlq.ts';
+import { redriveDlq } from '../admin/dlq/redrive-dlq.ts';
+import { listImports } from '../admin/import-progress.ts';
+import { presignUpload } from '../admin/presign-upload.ts';
+import { requeueFailedImages } from '../admin/requeue-failed.ts';
+import { listRowErrors } from '../admin/row-errors.ts';
+import { rowErrorsToCsv } from '../admin/row-errors-csv.ts';
+import type { ScheduleControl, ScheduleStatus, TriggerResult } from '../admin/schedule/schedule-control.ts';
+import { runDevServer } from '../local/dev-server.ts';
+import { emit, table } from './output.ts';
+import { idList, isoTime, positiveInt } from './parse-options.ts';
+import { withSession } from './session.ts';
+import { tickSchedule } from './tick-schedule.ts';
+
+const describeSchedule = (s: ScheduleStatus) =>
+  `${s.name} (${s.backend === 'aws' ? 'EventBridge Scheduler' : 'local timer'}): ${s.enabled ? 'enabled' : 'paused'}, ${s.expression}` +
+  (s.nextRunAt ? `, next run ${s.nextRunAt.toISOString()}` : '');
+
+const describeTrigger = (t: TriggerResult) =>
+  t.mode === 'ran'
+    ? `run #${t.summary.runId}: ${t.summary.imports.length} imports, ${t.summary.enqueued} images enqueued`
+    : `one-off schedule ${t.scheduleName} runs the tick at ${t.at.toISOString()}`;
+
+/** Runs `act` against the schedule of this session and prints what it returns. */
+function scheduleAction<T>(act: (schedule: ScheduleControl) => Promise<T>, describe: (value: T) => string) {
+  return async (options: { json?: boolean }) => {
+    await withSession(async (session) => {
+      const schedule = tickSchedule(session);
+      try {
+        const value = await act(schedule);
+        emit(Boolean(options.json), value, () => describe(value));
+      } finally {
+        schedule.close();
+      }
+    });
+  };
+}
+
+/** The admin commands: imports, report, requeue, dlq, schedule, upload-url, dev. */
+export function registerAdminCommands(program: Command, json: Option): void {
+  program
+    .command('imports')
+    .description('imports with rows read, products, row errors and images by status')
+    .option('--supplier <code>')
+    .option('--limit <n>', 'at most this many, newest first', positiveInt, 50)
+    .addOption(json)
+    .action(async (options: { supplier?: string; limit: number; json?: boolean }) => {
+      await withSession(async ({ ctx }) => {
+        const imports = await listImports(ctx, options);
+        emit(Boolean(options.json), imports, () =>
+          table(
+            imports.map((i) => ({
+              id: i.importId,
+              supplier: i.supplier,
+              file: i.fileName,
+              status: i.status,
+              rows: `${i.rowsImported}/${i.rowsTotal}`,
+              rejected: i.rowsFailed,
+              products: i.productsUpserted,
+              images: `${i.images.done}/${i.images.total} done`,
+              failed: i.images.failed,
+              waiting: i.images.pending + i.images.queued + i.images.processing,
+            })),
+          ),
+        );
+      });
+    });
+
+  program
+    .command('report <import>')
+    .description('the rows an import rejected or warned about, as CSV on stdout (row, column, severity, message)')
+    .action(async (importId: string) => {
+      const id = positiveInt(importId);
+      await withSession(async ({ ctx }) => {
+        process.stdout.write(rowErrorsToCsv(await listRowErrors(ctx, id)));
+      });
+    });
+
+  program
+    .command('requeue')
+    .description('failed images back to pending (attempts reset), for the next tick or --now')
+    .option('--supplier <code>')
+    .option('--import <id>', 'images of this import', positiveInt)
+    .option('--kind <kind>', 'error kind, as `failures` shows it')
+    .option('--ids <ids>', 'image ids, comma-separated', idList)
+    .option('--since <time>', 'failed at or after this ISO time', isoTime)
+    .option('--all', 'every failed image (needed when no other filter is given)')
+    .option('--dry-run', 'only count what would move')
+    .option('--now', 'send them to the queue at once instead of on the next tick')
+    .addOption(json)
+    .action(
+      async (options: { supplier?: string; import?: number; kind?: string; ids?: number[]; since?: Date; all?: boolean; dryRun?: boolean; now?: boolean; json?: boolean }) => {
+        await withSession(async ({ ctx }) => {
+          const result = await requeueFailedImages(
+            ctx,
+            { supplier: options.supplier, importId: options.import, kind: options.kind, imageIds: options.ids, since: options.since, all: options.all },
+            { dryRun: options.dryRun, now: options.now },
+          );
+          emit(Boolean(options.json), result, () =>
+            result.dryRun
+              ? `${result.matched} failed images would be re-queued`
+              : `${result.requeued} failed images re-queued${result.enqueued ? `, ${result.enqueued.enqueued} sent now` : ', sent on the next tick'}`,
+          );
+        });
+      },
+    );
+
+  const dlq = program.command('dlq').description('the images dead-letter queue');
+  dlq
+    .command('peek')
+    .description('what is in the DLQ and why: image id, URL and the image’s last error (moves nothing)')
+    .option('--limit <n>', 'at most this many messages', positiveInt, 20)
+    .addOption(json)
+    .action(async (options: { limit: number; json?: boolean }) => {
+      await withSession(async ({ ctx }) => {
+        const peek = await peekDlq(ctx, options);
+        emit(Boolean(options.json), peek, () =>
+          [
+            `${peek.depth} messages in the DLQ`,
+            table(
+              peek.messages.map((m) => ({
+                image: m.imageId ?? '',
+                sent: m.sentAt?.toISOString() ?? '',
+                status: m.image?.status ?? '',
+                why: m.invalidBody ?? m.image?.lastError ?? '',
+                url: m.sourceUrl ?? '',
+              })),
+            ),
+          ].join('\n'),
+        );
+      });
+    });
+  dlq
+    .command('redrive')
+    .description('move the DLQ messages back to the images queue')
+    .addOption(json)
+    .action(async (options: { json?: boolean }) => {
+      await withSession(async ({ ctx }) => {
+        const result = await redriveDlq(ctx);
+        emit(Boolean(options.json), result, () =>
+          result.method === 'copy'
+            ? `${result.moved} messages moved back to the images queue${result.notMoved ? `, ${result.notMoved} left in the DLQ` : ''}`
+            : `move task ${result.taskHandle} started for ${result.depth} messages`,
+        );
+      });
+    });
+  dlq
+    .command('purge')
+    .description('delete every DLQ message (needs --yes)')
+    .option('--yes', 'yes, delete them for good')
+    .addOption(json)
+    .action(async (options: { yes?: boolean; json?: boolean }) => {
+      await withSession(async ({ ctx }) => {
+        const result = await purgeDlq(ctx, { confirm: Boolean(options.yes) });
+        emit(Boolean(options.json), result, () => `${result.purged} messages purged`);
+      });
+    });
+
+  const schedule = program
+    .command('schedule')
+    .description('the tick schedule: EventBridge Scheduler on AWS, a local timer on the embedded stack');
+  schedule.command('status').description('enabled, expression, next run').addOption(json).action(scheduleAction((s) => s.status(), describeSchedule));
+  schedule.command('pause').description('stop the scheduled ticks').addOption(json).action(scheduleAction((s) => s.pause(), describeSchedule));
+  schedule.command('resume').description('start the scheduled ticks again').addOption(json).action(scheduleAction((s) => s.resume(), describeSchedule));
+  schedule
+    .command('rate <expression>')
+    .description('change the schedule: "rate(30 minutes)", "rate(2 hours)", "cron(0 6 * * ? *)" (AWS only)')
+    .addOption(json)
+    .action((expression: string, options: { json?: boolean }) => scheduleAction((s) => s.setRate(expression), describeSchedule)(options));
+  schedule
+    .command('trigger')
+    .description('run the tick now (locally here; on AWS through a one-off schedule within a minute)')
+    .addOption(json)
+    .action(scheduleAction((s) => s.trigger(), describeTrigger));
+
+  program
+    .command('upload-url <file-name>')
+    .description('a presigned PUT URL for a large spreadsheet; the next tick imports it')
+    .requiredOption('--supplier <code>', 'supplier code')
+    .option('--bytes <n>', 'file size, checked against MAX_UPLOAD_BYTES', positiveInt)
+    .addOption(json)
+    .action(async (fileName: string, options: { supplier: string; bytes?: number; json?: boolean }) => {
+      await withSession(async ({ ctx }) => {
+        const presigned = await presignUpload(ctx, { supplierCode: options.supplier, fileName, bytes: options.bytes });
+        emit(Boolean(options.json), presigned, () => `curl -X PUT --upload-file ${fileName} '${presigned.url}'\n(valid until ${presigned.expiresAt.toISOString()})`);
+      });
+    });
+
+  program
+    .command('dev')
+    .description('long-lived local stack: admin page and API on DEV_PORT, schedule timer, worker')
+    .action(async () => {
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      process.once('SIGTERM', () => stop.abort());
+      await withSession(
+        async (session) => {
+          const control = tickSchedule(session);
+          try {
+            await runDevServer({
+              ctx: session.ctx,
+              schedule: control,
+              embeddedAws: session.stack.embedded.aws,
+              signal: stop.signal,
+              say: (line) => process.stderr.write(`${line}\n`),
+            });
+          } finally {
+            control.close();
+          }
+        },
+        // The sample supplier's images come from the fixture CDN on loopback, which the fetch guard refuses unless allowed.
+        (config) => ({ ...config, fetch: { ...config.fetch, allowHosts: [...config.fetch.allowHosts, '127.0.0.1'] } }),
+      );
+    });
+}

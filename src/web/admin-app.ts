@@ -1,0 +1,129 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { redriveDlq } from '../admin/dlq/redrive-dlq.ts';
+import { peekDlq } from '../admin/dlq/peek-dlq.ts';
+import { purgeDlq } from '../admin/dlq/purge-dlq.ts';
+import { listFailureGroups } from '../admin/failure-groups.ts';
+import { listFailures } from '../admin/list-failures.ts';
+import { listImports, listSupplierProgress } from '../admin/import-progress.ts';
+import { presignUpload } from '../admin/presign-upload.ts';
+import { requeueFailedImages } from '../admin/requeue-failed.ts';
+import { listRowErrors } from '../admin/row-errors.ts';
+import { rowErrorsToCsv } from '../admin/row-errors-csv.ts';
+import type { ScheduleControl } from '../admin/schedule/schedule-control.ts';
+import { getStatus } from '../admin/status.ts';
+import { uploadSpreadsheet } from '../admin/upload-spreadsheet.ts';
+import type { AppContext } from '../context.ts';
+import { requireBearerToken } from './bearer-token.ts';
+import { errorResponse } from './error-response.ts';
+import { adminPage } from './admin-page.ts';
+import { RequestValidationError, validate } from './request-validation.ts';
+
+export interface AdminAppDeps {
+  schedule: ScheduleControl;
+  /** ADMIN_TOKEN; the app refuses to be built without one. */
+  token: string | undefined;
+}
+
+const id = z.coerce.number().int().positive();
+const limit = z.coerce.number().int().min(1).max(1000).optional();
+const supplier = z.string().min(1).max(63).optional();
+const flag = z.enum(['true', 'false', 'on', '1', '0']).transform((v) => v === 'true' || v === 'on' || v === '1');
+
+const schemas = {
+  scope: z.strictObject({ supplier, limit }),
+  failures: z.strictObject({ supplier, kind: z.string().min(1).optional(), limit }),
+  groups: z.strictObject({ supplier, importId: id.optional() }),
+  importId: z.strictObject({ id }),
+  dlqPeek: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).optional() }),
+  requeue: z.strictObject({
+    supplier,
+    importId: z.number().int().positive().optional(),
+    kind: z.string().min(1).optional(),
+    ids: z.array(z.number().int().positive()).min(1).max(10_000).optional(),
+    since: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+    all: z.boolean().optional(),
+    dryRun: z.boolean().optional(),
+    now: z.boolean().optional(),
+  }),
+  purge: z.strictObject({ confirm: z.boolean() }),
+  rate: z.strictObject({ expression: z.string().min(1).max(256) }),
+  upload: z.object({ supplier: z.string().min(1), file: z.instanceof(File, { message: 'a file is required' }), now: flag.optional() }),
+  presign: z.strictObject({ supplier: z.string().min(1), fileName: z.string().min(1).max(255), bytes: z.number().int().positive().optional() }),
+};
+
+async function jsonBody(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RequestValidationError(['body'], 'invalid body: not JSON');
+  }
+}
+
+/**
+ * The admin HTTP API and page: the same operations as the CLI, as JSON under /api (bearer token),
+ * the page at /. Served by the admin Lambda (hono/aws-lambda) and by `dev` (@hono/node-server).
+ *
+ * @example
+ * const app = createAdminApp(ctx, { schedule, token: ctx.config.adminToken });
+ * serve({ fetch: app.fetch, port: 3000 });
+ */
+export function createAdminApp(ctx: AppContext, deps: AdminAppDeps): Hono {
+  const auth = requireBearerToken(deps.token);
+  const maxUploadBytes = ctx.config.limits.maxUploadBytes;
+  const app = new Hono();
+  app.onError((error, c) => errorResponse(c, error, ctx.log));
+
+  app.get('/', (c) => c.html(adminPage({ maxUploadBytes })));
+  app.use('/api/*', auth);
+
+  app.get('/api/status', async (c) => c.json(await getStatus(ctx, validate(schemas.scope.pick({ supplier: true }), c.req.query(), 'query'))));
+  app.get('/api/imports', async (c) => c.json(await listImports(ctx, validate(schemas.scope, c.req.query(), 'query'))));
+  app.get('/api/suppliers', async (c) => c.json(await listSupplierProgress(ctx)));
+  app.get('/api/imports/:id/errors.csv', async (c) => {
+    const { id: importId } = validate(schemas.importId, c.req.param(), 'path');
+    c.header('content-disposition', `attachment; filename="import-${importId}-errors.csv"`);
+    return c.body(rowErrorsToCsv(await listRowErrors(ctx, importId)), 200, { 'content-type': 'text/csv; charset=utf-8' });
+  });
+  app.get('/api/failures', async (c) => c.json(await listFailures(ctx, validate(schemas.failures, c.req.query(), 'query'))));
+  app.get('/api/failures/groups', async (c) => c.json(await listFailureGroups(ctx, validate(schemas.groups, c.req.query(), 'query'))));
+  app.post('/api/requeue', async (c) => {
+    const { dryRun, now, ids, ...filter } = validate(schemas.requeue, await jsonBody(c.req.raw), 'body');
+    return c.json(await requeueFailedImages(ctx, { ...filter, ...(ids ? { imageIds: ids } : {}) }, { dryRun, now }));
+  });
+
+  app.get('/api/dlq', async (c) => c.json(await peekDlq(ctx, validate(schemas.dlqPeek, c.req.query(), 'query'))));
+  app.post('/api/dlq/redrive', async (c) => c.json(await redriveDlq(ctx)));
+  app.post('/api/dlq/purge', async (c) => c.json(await purgeDlq(ctx, validate(schemas.purge, await jsonBody(c.req.raw), 'body'))));
+
+  app.get('/api/schedule', async (c) => c.json(await deps.schedule.status()));
+  app.post('/api/schedule/pause', async (c) => c.json(await deps.schedule.pause()));
+  app.post('/api/schedule/resume', async (c) => c.json(await deps.schedule.resume()));
+  app.post('/api/schedule/rate', async (c) =>
+    c.json(await deps.schedule.setRate(validate(schemas.rate, await jsonBody(c.req.raw), 'body').expression)),
+  );
+  app.post('/api/schedule/trigger', async (c) => c.json(await deps.schedule.trigger()));
+
+  app.post(
+    '/api/uploads',
+    // Room for the multipart framing around a file of exactly the limit; registerUpload checks the file itself.
+    bodyLimit({
+      maxSize: maxUploadBytes + 64 * 1024,
+      onError: (c) => c.json({ error: `upload over the ${maxUploadBytes}-byte limit (MAX_UPLOAD_BYTES): use a presigned URL` }, 413),
+    }),
+    async (c) => {
+      const form = validate(schemas.upload, await c.req.parseBody(), 'form');
+      const body = Buffer.from(await form.file.arrayBuffer());
+      const result = await uploadSpreadsheet(ctx, { supplierCode: form.supplier, fileName: form.file.name, body }, { now: form.now ?? false });
+      return c.json(result, 201);
+    },
+  );
+  app.post('/api/uploads/presign', async (c) => {
+    const request = validate(schemas.presign, await jsonBody(c.req.raw), 'body');
+    return c.json(await presignUpload(ctx, { supplierCode: request.supplier, fileName: request.fileName, bytes: request.bytes }), 201);
+  });
+  return app;
+}

@@ -1,0 +1,124 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppContext } from '../../src/context.ts';
+import { type FixtureCdn, startFixtureCdn } from '../../src/local/fixture-cdn.ts';
+import { createLocalScheduleControl } from '../../src/local/local-schedule.ts';
+import { runLocalWorker } from '../../src/local/local-worker.ts';
+import { renderSampleImage } from '../../src/local/sample-images.ts';
+import { runTick, RunTrigger } from '../../src/scheduled/run-tick.ts';
+import { createAdminApp } from '../../src/web/admin-app.ts';
+import { type ListeningApp, listenApp } from '../../src/web/listen.ts';
+import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { buildCsv } from '../helpers/spreadsheets.ts';
+
+const chromiumPath = '/usr/bin/chromium';
+const repoRoot = new URL('../../', import.meta.url).pathname;
+const token = 'browser-test-token-0123456789';
+const generous = { timeout: 90_000 };
+
+/** Images of the import shown in the page's row: what its progress bar is drawn from. */
+async function importProgress(page: Page) {
+  const cell = page.locator('#imports-body tr[data-import-id] td.progress').first();
+  const data = await cell.evaluate((td: HTMLElement) => ({ ...td.dataset }));
+  return { done: Number(data.done), failed: Number(data.failed), total: Number(data.total) };
+}
+
+describe('admin page in a real browser', () => {
+  let env: TestEnvironment;
+  let ctx: AppContext;
+  let cdn: FixtureCdn;
+  let server: ListeningApp;
+  let browser: Browser;
+  let workDir: string;
+  const stopWorker = new AbortController();
+  let worker: Promise<unknown>;
+
+  beforeAll(async () => {
+    if (!existsSync(chromiumPath)) execFileSync('sh', [join(repoRoot, 'scripts/ensure-chromium.sh')], { stdio: 'inherit' });
+    cdn = await startFixtureCdn();
+    for (const [n, hue] of [[1, 20], [2, 200]] as const) {
+      cdn.set(`/ok/${n}.jpg`, { body: await renderSampleImage({ label: `OK ${n}`, width: 320, height: 240, format: 'jpeg', hue }), contentType: 'image/jpeg' });
+    }
+    env = await startTestEnvironment({ FETCH_ALLOW_HOSTS: '127.0.0.1', MAX_RECEIVES: '2' });
+    ctx = env.ctx;
+    const schedule = createLocalScheduleControl(ctx, () => runTick(ctx, RunTrigger.manual));
+    server = await listenApp(createAdminApp(ctx, { schedule, token }), 0);
+    worker = runLocalWorker(ctx, { untilIdle: false, signal: stopWorker.signal });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+    });
+    workDir = await mkdtemp(join(tmpdir(), 'admin-page-'));
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    stopWorker.abort();
+    await worker;
+    await server?.close();
+    await env?.stop();
+    await cdn?.close();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('uploads a spreadsheet, watches it finish, fixes the dead URLs and re-queues them until every image is done', { timeout: 240_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${server.url}/`);
+
+    // Sign in: the token stays in sessionStorage for the tab.
+    await page.fill('#token-input', token);
+    await page.click('#token-form button[type=submit]');
+    await page.waitForSelector('#app:not([hidden])');
+    await page.waitForSelector('#schedule-line[data-enabled="true"]', generous);
+
+    // Two products, four images; the two under /missing/ are not on the CDN yet (404).
+    const file = join(workDir, 'acme.csv');
+    await writeFile(
+      file,
+      buildCsv([
+        ['SKU', 'Product Name', 'Image 1', 'Image 2'],
+        ['P-1', 'Lamp', cdn.url('/ok/1.jpg'), cdn.url('/missing/3.jpg')],
+        ['P-2', 'Kettle', cdn.url('/ok/2.jpg'), cdn.url('/missing/4.jpg')],
+      ]),
+    );
+    await page.fill('#upload-supplier', 'acme');
+    await page.setInputFiles('#upload-file', file);
+    await page.click('#upload-submit');
+    await page.waitForSelector('#message:has-text("import #")', generous);
+
+    // Progress reaches 100 %: every image done or failed.
+    await page.waitForFunction(() => {
+      const td = document.querySelector<HTMLElement>('#imports-body tr[data-import-id] td.progress');
+      return td && Number(td.dataset.total) === 4 && Number(td.dataset.done) + Number(td.dataset.failed) === 4;
+    }, undefined, generous);
+    expect(await importProgress(page)).toEqual({ done: 2, failed: 2, total: 4 });
+    const group = page.locator('.group[data-kind="http_4xx"]');
+    await expect.poll(() => group.locator('h3').textContent(), generous).toBe('http_4xx · 2');
+    expect(await group.locator('li a').allTextContents()).toEqual(expect.arrayContaining([cdn.url('/missing/3.jpg'), cdn.url('/missing/4.jpg')]));
+
+    // The supplier fixes the URLs; the admin re-queues the group.
+    for (const [n, hue] of [[3, 90], [4, 300]] as const) {
+      cdn.set(`/missing/${n}.jpg`, { body: await renderSampleImage({ label: `FIXED ${n}`, width: 320, height: 240, format: 'jpeg', hue }), contentType: 'image/jpeg' });
+    }
+    await page.click('button[data-requeue-kind="http_4xx"]');
+    await page.waitForSelector('#message:has-text("re-queued")', generous);
+
+    await page.waitForFunction(() => {
+      const td = document.querySelector<HTMLElement>('#imports-body tr[data-import-id] td.progress');
+      return td && Number(td.dataset.done) === 4;
+    }, undefined, generous);
+    expect(await importProgress(page)).toEqual({ done: 4, failed: 0, total: 4 });
+    await page.waitForSelector('#failure-groups:has-text("No failed images")', generous);
+
+    const { rows } = await ctx.pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM product_images GROUP BY status`);
+    expect(rows).toEqual([{ status: 'done', n: 4 }]);
+
+    await mkdir(join(repoRoot, 'test-results'), { recursive: true });
+    await page.screenshot({ path: join(repoRoot, 'test-results/admin.png'), fullPage: true });
+  });
+});
