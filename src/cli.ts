@@ -18,6 +18,7 @@ const program = new Command('catalog-importer')
   .description('Supplier spreadsheets to products; supplier images to WebP in S3.');
 
 const json = new Option('--json', 'print one JSON document on stdout');
+const age = (seconds: number | null) => (seconds === null ? '' : `, oldest ${seconds} s`);
 
 program
   .command('demo')
@@ -107,7 +108,7 @@ program
           `products: ${status.products}`,
           `images: ${Object.entries(status.images).map(([k, v]) => `${k} ${v}`).join(', ')}`,
           `failures: ${status.failuresByKind.map((f) => `${f.kind} ${f.count}`).join(', ') || 'none'}`,
-          `queue: ${status.queue.visible} visible, ${status.queue.inFlight} in flight; DLQ: ${status.dlq?.visible ?? 'n/a'}`,
+          `queue: ${status.queue.visible} visible, ${status.queue.inFlight} in flight${age(status.queue.oldestAgeSeconds)}; DLQ: ${status.dlq ? `${status.dlq.visible}${age(status.dlq.oldestAgeSeconds)}` : 'n/a'}`,
           'last runs:',
           table(status.lastRuns.map((r) => ({ id: r.id, trigger: r.trigger, started: r.startedAt.toISOString(), enqueued: r.enqueued, error: r.error ?? '' }))),
         ].join('\n'),

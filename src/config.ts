@@ -63,13 +63,15 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: int(4, 1, 64),
   ENQUEUE_CHUNK_SIZE: int(500, 10, 10_000),
   QUEUED_LEASE_SECONDS: int(6 * 3600, 60),
-  PROCESSING_LEASE_SECONDS: int(900, 10),
+  // Past the worker's own timeout (60 s on Lambda), a processing row's worker is gone.
+  PROCESSING_LEASE_SECONDS: int(180, 1),
   MAX_UPLOAD_BYTES: int(200 * 1024 * 1024, 1),
   MAX_ROWS: int(200_000, 1),
   DATA_DIR: z.string().default('.data'),
   LOCAL_BATCH_SIZE: int(10, 1, 10),
   LOCAL_MAX_CONCURRENCY: int(2, 1, 1000),
-  LOCAL_VISIBILITY_TIMEOUT: int(30, 0, 43_200),
+  // Longer than one attempt can take (FETCH_RESPONSE_TIMEOUT_MS), as Lambda's 6 × timeout rule ensures on AWS.
+  LOCAL_VISIBILITY_TIMEOUT: int(90, 0, 43_200),
   LOCAL_AWS_PORT: int(4566, 0, 65535),
   DEMO_CDN_PORT: int(47800, 0, 65535),
   /** Port of the admin page and API that `dev` serves (0: any free port). */

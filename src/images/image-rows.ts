@@ -5,7 +5,8 @@ import { refreshImageUrls } from '../db/refresh-image-urls.ts';
 
 export type ClaimResult =
   | { claimed: true; productId: number; attempts: number }
-  | { claimed: false; reason: 'gone' | 'stale' | 'done' | 'failed' | 'busy' };
+  | { claimed: false; reason: 'gone' | 'stale' | 'done' | 'failed' }
+  | { claimed: false; reason: 'busy'; leaseSecondsLeft: number };
 
 /**
  * Takes the image for this delivery: queued or pending rows, or processing rows whose lease ran out
@@ -29,8 +30,9 @@ export async function claimImageForProcessing(
     [imageId, sourceUrl, leaseSeconds],
   );
   if (rows[0]) return { claimed: true, productId: Number(rows[0].product_id), attempts: rows[0].attempts };
-  const current = await pool.query<{ status: string; source_url: string }>(
-    `SELECT status, source_url FROM product_images WHERE id = $1`,
+  const current = await pool.query<{ status: string; source_url: string; lease_left: number | null }>(
+    `SELECT status, source_url, ceil(extract(epoch FROM lease_until - now()))::int AS lease_left
+       FROM product_images WHERE id = $1`,
     [imageId],
   );
   const row = current.rows[0];
@@ -38,7 +40,7 @@ export async function claimImageForProcessing(
   if (row.source_url !== sourceUrl) return { claimed: false, reason: 'stale' };
   if (row.status === 'done') return { claimed: false, reason: 'done' };
   if (row.status === 'failed') return { claimed: false, reason: 'failed' };
-  return { claimed: false, reason: 'busy' };
+  return { claimed: false, reason: 'busy', leaseSecondsLeft: Math.max(1, row.lease_left ?? 1) };
 }
 
 export interface FinishedImage {

@@ -39,7 +39,14 @@ export async function processImage(
   }
   if (!claim.claimed) {
     if (claim.reason === 'busy') {
-      return { result: 'retry', imageId, kind: 'busy', message: `image ${imageId} is being processed by another delivery` };
+      // Come back when the other delivery's lease ends, instead of spending receives while it works.
+      return {
+        result: 'retry',
+        imageId,
+        kind: 'busy',
+        message: `image ${imageId} is being processed by another delivery`,
+        retryAfterSeconds: claim.leaseSecondsLeft,
+      };
     }
     return { result: 'skipped', imageId, reason: claim.reason };
   }

@@ -24,8 +24,8 @@ const generous = { timeout: 90_000 };
 /** Images of the import shown in the page's row: what its progress bar is drawn from. */
 async function importProgress(page: Page) {
   const cell = page.locator('#imports-body tr[data-import-id] td.progress').first();
-  const data = await cell.evaluate((td: HTMLElement) => ({ ...td.dataset }));
-  return { done: Number(data.done), failed: Number(data.failed), total: Number(data.total) };
+  const [done, failed, total] = await Promise.all(['data-done', 'data-failed', 'data-total'].map((name) => cell.getAttribute(name)));
+  return { done: Number(done), failed: Number(failed), total: Number(total) };
 }
 
 describe('admin page in a real browser', () => {
@@ -92,11 +92,12 @@ describe('admin page in a real browser', () => {
     await page.waitForSelector('#message:has-text("import #")', generous);
 
     // Progress reaches 100 %: every image done or failed.
-    await page.waitForFunction(() => {
-      const td = document.querySelector<HTMLElement>('#imports-body tr[data-import-id] td.progress');
-      return td && Number(td.dataset.total) === 4 && Number(td.dataset.done) + Number(td.dataset.failed) === 4;
-    }, undefined, generous);
+    await expect.poll(async () => {
+      const { done, failed, total } = await importProgress(page);
+      return total === 4 && done + failed === total;
+    }, generous).toBe(true);
     expect(await importProgress(page)).toEqual({ done: 2, failed: 2, total: 4 });
+    expect(await page.locator('#imports-body td.progress .label').textContent()).toContain('100 %');
     const group = page.locator('.group[data-kind="http_4xx"]');
     await expect.poll(() => group.locator('h3').textContent(), generous).toBe('http_4xx · 2');
     expect(await group.locator('li a').allTextContents()).toEqual(expect.arrayContaining([cdn.url('/missing/3.jpg'), cdn.url('/missing/4.jpg')]));
@@ -108,10 +109,7 @@ describe('admin page in a real browser', () => {
     await page.click('button[data-requeue-kind="http_4xx"]');
     await page.waitForSelector('#message:has-text("re-queued")', generous);
 
-    await page.waitForFunction(() => {
-      const td = document.querySelector<HTMLElement>('#imports-body tr[data-import-id] td.progress');
-      return td && Number(td.dataset.done) === 4;
-    }, undefined, generous);
+    await expect.poll(async () => (await importProgress(page)).done, generous).toBe(4);
     expect(await importProgress(page)).toEqual({ done: 4, failed: 0, total: 4 });
     await page.waitForSelector('#failure-groups:has-text("No failed images")', generous);
 

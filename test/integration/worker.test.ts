@@ -24,7 +24,13 @@ describe('worker: queue → fetch → WebP in S3 → URLs on the product', () =>
 
   beforeAll(async () => {
     cdn = await startFixtureCdn();
-    env = await startTestEnvironment({ FETCH_ALLOW_HOSTS: '127.0.0.1', MAX_RECEIVES: '2', IMAGE_MAX_DIMENSION: '512' });
+    env = await startTestEnvironment({
+      FETCH_ALLOW_HOSTS: '127.0.0.1',
+      MAX_RECEIVES: '2',
+      IMAGE_MAX_DIMENSION: '512',
+      // A duplicate delivery that finds the image busy comes back when this lease ends.
+      PROCESSING_LEASE_SECONDS: '2',
+    });
     ctx = env.ctx;
     cdn.set('/big.jpg', { body: await renderSampleImage({ label: 'BIG', width: 1600, height: 1200, format: 'jpeg', hue: 10 }), contentType: 'image/jpeg' });
     cdn.set('/small.png', { body: await renderSampleImage({ label: 'S', width: 300, height: 200, format: 'png', hue: 90 }), contentType: 'image/png' });
