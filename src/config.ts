@@ -43,7 +43,6 @@ const envSchema = z.object({
   SCHEDULE_NAME: z.string().default('catalog-importer-tick'),
   SCHEDULE_GROUP: z.string().default('default'),
   /** The tick's Lambda, for the admin's "run now" (set by serverless.yml; unset locally). */
-  SCHEDULED_FUNCTION_NAME: z.string().optional(),
   LOCAL_SCHEDULE_RATE: z.string().default('rate(2 hours)'),
   FETCH_MAX_BYTES: int(25 * 1024 * 1024, 1),
   FETCH_CONNECT_TIMEOUT_MS: int(5_000, 1),
@@ -122,7 +121,6 @@ export function loadConfig(env: Env = process.env) {
       name: e.SCHEDULE_NAME,
       group: e.SCHEDULE_GROUP,
       localRate: e.LOCAL_SCHEDULE_RATE,
-      functionName: e.SCHEDULED_FUNCTION_NAME,
     },
     fetch: {
       maxBytes: e.FETCH_MAX_BYTES,

@@ -1,3 +1,5 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { listFailures } from '../admin/list-failures.ts';
 import { listProducts } from '../admin/list-products.ts';
@@ -6,12 +8,27 @@ import { getStatus } from '../admin/status.ts';
 import { registerUpload } from '../catalog/index.ts';
 import { table } from '../cli/output.ts';
 import { withSession } from '../cli/session.ts';
-import { startFixtureCdn } from '../local/fixture-cdn.ts';
+import { type FixtureCdn, startFixtureCdn } from '../local/fixture-cdn.ts';
 import { runLocalWorker } from '../local/local-worker.ts';
 import { runTick, RunTrigger } from '../scheduled/run-tick.ts';
 import { buildSampleCatalog } from './sample-catalog.ts';
 
 const say = (line = '') => process.stderr.write(`${line}\n`);
+
+/**
+ * The supplier's file, kept under DATA_DIR after the first run: xlsx zips carry timestamps, so a
+ * rebuilt file would differ byte for byte, and the point of a second run is the very same upload.
+ * Keyed by the CDN's address, which its image URLs contain.
+ */
+async function sampleWorkbook(dataDir: string, cdn: FixtureCdn): Promise<Buffer> {
+  const catalog = await buildSampleCatalog(cdn); // also (re)registers the images on the CDN
+  const file = join(dataDir, 'demo', `acme-catalog-${new URL(cdn.baseUrl).port}.xlsx`);
+  const kept = await readFile(file).catch(() => undefined);
+  if (kept) return kept;
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, catalog.workbook);
+  return catalog.workbook;
+}
 
 /**
  * `npm start`: a supplier uploads a catalog, the scheduled tick imports it and enqueues its images,
@@ -27,8 +44,8 @@ export async function runDemo(options: { json: boolean }): Promise<void> {
       try {
         say(`stack: Postgres ${stack.embedded.postgres ? 'embedded (PGlite)' : 'from DATABASE_URL'}, SQS/S3 ${stack.embedded.aws ? `embedded (fauxqs at ${ctx.config.aws.endpoint})` : 'from the environment'}`);
         say(`fixture CDN: ${cdn.baseUrl}`);
-        const catalog = await buildSampleCatalog(cdn);
-        const upload = await registerUpload(ctx, { supplierCode: 'acme', fileName: 'acme-catalog.xlsx', body: catalog.workbook });
+        const workbook = await sampleWorkbook(ctx.config.local.dataDir, cdn);
+        const upload = await registerUpload(ctx, { supplierCode: 'acme', fileName: 'acme-catalog.xlsx', body: workbook });
         say(`1. uploaded acme-catalog.xlsx → import #${upload.importId}${upload.duplicateOf ? ` (same file as #${upload.duplicateOf})` : ''}`);
         const tick = await runTick(ctx, RunTrigger.cli);
         const imported = tick.imports.find((i) => i.importId === upload.importId);

@@ -74,21 +74,23 @@ export async function processImage(
     return { result: 'done', imageId, url, bytesIn: downloaded.body.length, bytesOut: webp.data.length };
   } catch (error) {
     const failure = classifyError(error);
+    // Conversion and storage errors do not know the URL; admins need it next to every reason.
+    const reason = failure.message.includes(sourceUrl) ? failure.message : `${sourceUrl}: ${failure.message}`;
     const lastReceive = receiveCount >= ctx.config.queue.maxReceives;
     if (!failure.transient || lastReceive) {
       const kind = failure.transient ? ErrorKind.exhausted : failure.kind;
       const text = failure.transient
-        ? `gave up after ${receiveCount} attempts; last error (${failure.kind}): ${failure.message}`
-        : failure.message;
+        ? `gave up after ${receiveCount} attempts; last error (${failure.kind}): ${reason}`
+        : reason;
       await markImageFailed(ctx.pool, imageId, sourceUrl, kind, text);
       return { result: 'failed', imageId, kind, message: text };
     }
-    await markImageRetrying(ctx.pool, imageId, sourceUrl, failure.kind, failure.message, queuedLeaseSeconds);
+    await markImageRetrying(ctx.pool, imageId, sourceUrl, failure.kind, reason, queuedLeaseSeconds);
     return {
       result: 'retry',
       imageId,
       kind: failure.kind,
-      message: failure.message,
+      message: reason,
       retryAfterSeconds: failure instanceof ImageError ? failure.retryAfterSeconds : undefined,
     };
   }

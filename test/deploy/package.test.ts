@@ -158,12 +158,14 @@ describe('CloudFormation template', () => {
         'sqs:ReceiveMessage',
         'sqs:DeleteMessage',
         'sqs:SendMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:PurgeQueue',
         'sqs:StartMessageMoveTask',
         'sqs:ListMessageMoveTasks',
         'scheduler:GetSchedule',
         'scheduler:UpdateSchedule',
+        'scheduler:CreateSchedule',
         'iam:PassRole',
-        'lambda:InvokeFunction',
       ]),
     );
     expect(actionsOf('SchedulerRole')).toEqual(['lambda:InvokeFunction']);

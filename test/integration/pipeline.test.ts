@@ -1,0 +1,121 @@
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listProducts } from '../../src/admin/list-products.ts';
+import { registerUpload } from '../../src/catalog/index.ts';
+import type { AppContext } from '../../src/context.ts';
+import { type FixtureCdn, startFixtureCdn } from '../../src/local/fixture-cdn.ts';
+import { runLocalWorker } from '../../src/local/local-worker.ts';
+import { renderSampleImage } from '../../src/local/sample-images.ts';
+import { runTick } from '../../src/scheduled/run-tick.ts';
+import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { assertPipelineInvariants } from '../helpers/invariants.ts';
+import { buildCsv, buildXlsx } from '../helpers/spreadsheets.ts';
+
+async function mediaObjectCount(ctx: AppContext): Promise<number> {
+  const listed = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.config.buckets.media }));
+  return listed.KeyCount ?? 0;
+}
+
+async function imageStatuses(ctx: AppContext): Promise<Record<string, number>> {
+  const { rows } = await ctx.pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM product_images GROUP BY status`);
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+/** The story of issue #3: supplier files in, WebP URLs on products out, and nothing doubled on a re-run. */
+describe('pipeline: spreadsheet → tick → worker → WebP in S3 → URLs on products', () => {
+  let env: TestEnvironment;
+  let ctx: AppContext;
+  let cdn: FixtureCdn;
+  let xlsx: Buffer;
+  let csv: Buffer;
+
+  beforeAll(async () => {
+    cdn = await startFixtureCdn();
+    env = await startTestEnvironment({ FETCH_ALLOW_HOSTS: '127.0.0.1', IMAGE_MAX_DIMENSION: '800' });
+    ctx = env.ctx;
+    const formats = ['jpeg', 'png', 'gif', 'webp'] as const;
+    for (let n = 1; n <= 6; n++) {
+      for (let p = 1; p <= 3; p++) {
+        const format = formats[(n + p) % formats.length]!;
+        const body = await renderSampleImage({ label: `P${n}-${p}`, width: 1000 + 100 * p, height: 700, format, hue: n * 50 + p });
+        cdn.set(`/north/${n}/${p}`, { body, contentType: `image/${format}` });
+        cdn.set(`/south/${n}/${p}`, { body, contentType: `image/${format}` });
+      }
+    }
+    xlsx = await buildXlsx([
+      ['Item Number', 'Product Name', 'Colour', 'Main Image', 'Image 2', 'Image 3'],
+      ...[1, 2, 3].map((n) => [`N-${n}`, `North ${n}`, 'red', cdn.url(`/north/${n}/1`), cdn.url(`/north/${n}/2`), cdn.url(`/north/${n}/3`)]),
+      ['N-4', 'North 4 (dead image)', 'blue', cdn.url('/north/missing.jpg'), cdn.url('/north/4/2'), ''],
+      ['', 'No SKU', 'green', cdn.url('/north/5/1'), '', ''],
+    ]);
+    csv = Buffer.from(
+      buildCsv(
+        [
+          ['SKU', 'Title', 'Images'],
+          ...[1, 2, 3].map((n) => [`S-${n}`, `South ${n}`, [1, 2, 3].map((p) => cdn.url(`/south/${n}/${p}`)).join(' | ')]),
+        ],
+        { delimiter: ';', bom: true },
+      ),
+    );
+  });
+  afterAll(async () => {
+    await env?.stop();
+    await cdn?.close();
+  });
+
+  it('imports an xlsx and a csv supplier file, converts every live image and lists the URLs in order', async () => {
+    await registerUpload(ctx, { supplierCode: 'north', fileName: 'north.xlsx', body: xlsx });
+    await registerUpload(ctx, { supplierCode: 'south', fileName: 'south.csv', body: csv });
+    const tick = await runTick(ctx, 'cli');
+    expect(tick.imports.map((i) => i.status)).toEqual(['done', 'done']);
+    expect(tick.enqueued).toBe(9 + 2 + 9);
+    await runLocalWorker(ctx, { untilIdle: true });
+
+    expect(await imageStatuses(ctx)).toEqual({ done: 19, failed: 1 });
+    const products = await listProducts(ctx);
+    expect(products.map((p) => p.sku)).toEqual(['N-1', 'N-2', 'N-3', 'N-4', 'S-1', 'S-2', 'S-3']);
+    const { rows } = await ctx.pool.query<{ sku: string; position: number; url: string; width: number }>(
+      `SELECT p.sku, pi.position, pi.url, pi.width FROM product_images pi JOIN products p ON p.id = pi.product_id
+        WHERE pi.status = 'done' ORDER BY p.sku, pi.position`,
+    );
+    for (const product of products) {
+      expect(product.imageUrls).toEqual(rows.filter((r) => r.sku === product.sku).map((r) => r.url));
+    }
+    expect(products.find((p) => p.sku === 'N-4')?.imageUrls).toHaveLength(1);
+    expect(Math.max(...rows.map((r) => r.width))).toBe(800);
+    // The same picture offered by two suppliers is stored once.
+    expect(await mediaObjectCount(ctx)).toBe(10);
+    const first = await fetch(products[0]!.imageUrls[0]!);
+    expect((await sharp(Buffer.from(await first.arrayBuffer())).metadata()).format).toBe('webp');
+    await assertPipelineInvariants(ctx);
+  });
+
+  it('re-importing the same files and running again adds no object, no URL and no download', async () => {
+    const before = { objects: await mediaObjectCount(ctx), products: await listProducts(ctx), hits: cdn.hits('/north/1/1') };
+    await registerUpload(ctx, { supplierCode: 'north', fileName: 'north.xlsx', body: xlsx });
+    await registerUpload(ctx, { supplierCode: 'south', fileName: 'south.csv', body: csv });
+    const tick = await runTick(ctx, 'cli');
+    expect(tick.imports).toHaveLength(2);
+    expect(tick.enqueued).toBe(0);
+    await runLocalWorker(ctx, { untilIdle: true });
+    expect(await mediaObjectCount(ctx)).toBe(before.objects);
+    expect(await listProducts(ctx)).toEqual(before.products);
+    expect(cdn.hits('/north/1/1')).toBe(before.hits);
+  });
+
+  it('a changed image URL is fetched again; the others stay done', async () => {
+    const changed = await buildXlsx([
+      ['Item Number', 'Product Name', 'Main Image'],
+      ['N-1', 'North 1', cdn.url('/south/6/1')],
+    ]);
+    await registerUpload(ctx, { supplierCode: 'north', fileName: 'north-update.xlsx', body: changed });
+    const tick = await runTick(ctx, 'cli');
+    expect(tick.enqueued).toBe(1);
+    await runLocalWorker(ctx, { untilIdle: true });
+    const [n1] = await listProducts(ctx, { supplier: 'north', limit: 1 });
+    expect(n1?.imageUrls).toHaveLength(1); // positions 2 and 3 left the file
+    expect(await imageStatuses(ctx)).toEqual({ done: 17, failed: 1 });
+    await assertPipelineInvariants(ctx);
+  });
+});
