@@ -17,24 +17,35 @@ export interface EnqueueResult {
   sqsCalls: number;
 }
 
-/** Counts every query the pool runs from here on (transactions through drizzle included: they go through pool.query or a client). */
+type Queryable = { query: (...args: unknown[]) => unknown };
+type Connect = (callback?: (error: Error | undefined, client: Queryable | undefined, done: unknown) => void) => unknown;
+
+/**
+ * Counts every statement sent to the server from here on: pool.query and transactions both run on a
+ * client checked out with pool.connect, so wrapping the clients it hands out sees them all.
+ */
 function countQueries(ctx: AppContext) {
   let count = 0;
-  const pool = ctx.pool as unknown as { query: (...args: unknown[]) => unknown; connect: (...args: unknown[]) => unknown };
-  const query = pool.query.bind(pool);
-  pool.query = (...args) => {
-    count += 1;
-    return query(...args);
-  };
-  const connect = pool.connect.bind(pool) as () => Promise<{ query: (...args: unknown[]) => unknown }>;
-  pool.connect = async () => {
-    const client = await connect();
-    const clientQuery = client.query.bind(client);
+  const counted = new WeakSet<Queryable>();
+  const patch = (client: Queryable) => {
+    if (counted.has(client)) return;
+    counted.add(client);
+    const query = client.query.bind(client);
     client.query = (...args) => {
       count += 1;
-      return clientQuery(...args);
+      return query(...args);
     };
-    return client;
+  };
+  const pool = ctx.pool as unknown as { connect: Connect };
+  const connect = pool.connect.bind(pool);
+  pool.connect = (callback) => {
+    if (callback) {
+      return connect((error, client, done) => {
+        if (client) patch(client);
+        callback(error, client, done);
+      });
+    }
+    return (connect() as Promise<Queryable>).then((client) => (patch(client), client));
   };
   return () => count;
 }

@@ -27,7 +27,7 @@ async function registerStoredObject(ctx: AppContext, object: _Object & { Key: st
     supplierId,
     sourceKey: object.Key,
     fileName: parsed.fileName,
-    fileHash: tooLarge ? '' : await hashObject(ctx, object.Key),
+    fileHash: tooLarge ? null : await hashObject(ctx, object.Key),
     fileBytes: bytes,
     ...(tooLarge ? { error: `${bytes} bytes, over the ${maxUploadBytes}-byte limit (MAX_UPLOAD_BYTES)` } : {}),
   });

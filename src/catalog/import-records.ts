@@ -21,7 +21,8 @@ export interface NewImport {
   supplierId: number;
   sourceKey: string;
   fileName: string;
-  fileHash: string;
+  /** Null when the file was refused unread. */
+  fileHash: string | null;
   fileBytes: number;
   /** A file refused before parsing (too large) is recorded as failed, so discovery does not retry it. */
   error?: string;
