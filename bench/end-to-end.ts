@@ -4,6 +4,7 @@ import { enqueuePendingImages } from '../src/queue/enqueue.ts';
 import { startTestEnvironment } from '../test/helpers/environment.ts';
 import type { CorpusImage } from './corpus.ts';
 import { bundleChild } from './bundle.ts';
+import { workerLambdaEnv } from './lambda-env.ts';
 import { round, runInChild, timedPool, type Timing } from './measure.ts';
 import { rawSharpToWebp } from './raw-sharp.ts';
 import { seedPendingImages } from './seed.ts';
@@ -52,7 +53,7 @@ export async function benchEndToEnd(corpus: readonly CorpusImage[], count: numbe
 
     const run = await runInChild<{ config: typeof ctx.config }, WorkerRun>(await bundleChild(join(import.meta.dirname, 'worker-process.ts')), {
       config: ctx.config,
-    });
+    }, workerLambdaEnv);
     // Until the last row was recorded: the poller's final idle check (up to a 1 s receive wait) is not work.
     const { rows } = await ctx.pool.query<{ done: number; last: Date }>(
       `SELECT count(*)::int AS done, max(updated_at) AS last FROM product_images WHERE status = 'done'`,

@@ -10,6 +10,6 @@ export async function rawSharpToWebp(input: Buffer, image: ImageConfig): Promise
     .rotate()
     .resize({ width: image.maxDimension, height: image.maxDimension, fit: 'inside', withoutEnlargement: true })
     .toColourspace('srgb')
-    .webp({ quality: image.quality })
+    .webp({ quality: image.quality, effort: image.effort })
     .toBuffer();
 }

@@ -4,6 +4,7 @@ import { enqueuePendingImages } from '../src/queue/enqueue.ts';
 import { startTestEnvironment } from '../test/helpers/environment.ts';
 import type { CorpusImage } from './corpus.ts';
 import { bundleChild } from './bundle.ts';
+import { workerLambdaEnv } from './lambda-env.ts';
 import { round, runInChild } from './measure.ts';
 import { seedPendingImages } from './seed.ts';
 import type { WorkerRun } from './worker-process.ts';
@@ -13,8 +14,10 @@ export interface WorkerMemoryResult {
   megapixelsEach: number[];
   workerConcurrency: number;
   done: number;
-  /** Peak RSS of a worker process that handled one batch of all the photos. */
+  /** Peak RSS of a worker process that handled one batch of all the photos, with the Lambda's environment. */
   peakRssMb: number;
+  /** The same without MALLOC_ARENA_MAX (glibc's default arenas): why serverless.yml sets it. */
+  peakRssMbDefaultMalloc: number;
   /** Peak RSS of the same process with an empty queue: Node, the SDKs, pg. */
   idlePeakRssMb: number;
 }
@@ -35,21 +38,30 @@ export async function benchWorkerMemory(photos: readonly CorpusImage[]): Promise
   const { ctx } = env;
   const script = await bundleChild(join(import.meta.dirname, 'worker-process.ts'));
   try {
-    const idle = await runInChild<{ config: typeof ctx.config }, WorkerRun>(script, { config: ctx.config });
+    const runWorker = (env: Record<string, string>) => runInChild<{ config: typeof ctx.config }, WorkerRun>(script, { config: ctx.config }, env);
+    const idle = await runWorker(workerLambdaEnv);
     const urls = photos.map((photo, i) => {
       cdn.set(`/large/${i}.jpg`, { body: photo.data, contentType: 'image/jpeg' });
       return cdn.url(`/large/${i}.jpg`);
     });
-    await seedPendingImages(ctx, 'bench-memory', urls, 10);
-    await enqueuePendingImages(ctx);
-    const run = await runInChild<{ config: typeof ctx.config }, WorkerRun>(script, { config: ctx.config });
-    const { rows } = await ctx.pool.query<{ done: number }>(`SELECT count(*)::int AS done FROM product_images WHERE status = 'done'`);
+    const batch = async (env: Record<string, string>) => {
+      await ctx.pool.query(`DELETE FROM products`); // images go with them (ON DELETE CASCADE)
+      await seedPendingImages(ctx, 'bench-memory', urls, 10);
+      await enqueuePendingImages(ctx);
+      const run = await runWorker(env);
+      const { rows } = await ctx.pool.query<{ done: number }>(`SELECT count(*)::int AS done FROM product_images WHERE status = 'done'`);
+      return { peakRssMb: run.peakRssMb, done: rows[0]!.done };
+    };
+    const { UV_THREADPOOL_SIZE } = workerLambdaEnv;
+    const defaultMalloc = await batch({ UV_THREADPOOL_SIZE });
+    const lambda = await batch(workerLambdaEnv);
     return {
       photos: photos.length,
       megapixelsEach: photos.map((p) => round((p.width * p.height) / 1e6, 1)),
       workerConcurrency: ctx.config.worker.concurrency,
-      done: rows[0]!.done,
-      peakRssMb: round(run.peakRssMb, 0),
+      done: Math.min(lambda.done, defaultMalloc.done),
+      peakRssMb: round(lambda.peakRssMb, 0),
+      peakRssMbDefaultMalloc: round(defaultMalloc.peakRssMb, 0),
       idlePeakRssMb: round(idle.peakRssMb, 0),
     };
   } finally {

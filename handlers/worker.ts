@@ -1,12 +1,21 @@
 import { handleImageBatch } from '../src/images/handle-image-batch.ts';
 import { createImageFetcher } from '../src/images/fetch.ts';
 import { lazyLambdaContext } from '../src/lambda-context.ts';
+import { createWorkerMetrics } from '../src/observability/worker-metrics.ts';
 import type { SQSBatchResponse, SQSEvent } from '../src/queue/sqs-event.ts';
 
-const ready = lazyLambdaContext('catalog-importer-worker', (ctx) => ({ ctx, fetcher: createImageFetcher(ctx.config.fetch) }));
+const ready = lazyLambdaContext('catalog-importer-worker', (ctx) => ({
+  ctx,
+  fetcher: createImageFetcher(ctx.config.fetch),
+  metrics: createWorkerMetrics(),
+}));
 
 /** SQS event source target (ReportBatchItemFailures). */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const { ctx, fetcher } = await ready();
-  return handleImageBatch(ctx, fetcher, event);
+  const { ctx, fetcher, metrics } = await ready();
+  try {
+    return await handleImageBatch(ctx, fetcher, event, metrics.observe);
+  } finally {
+    metrics.publish();
+  }
 }

@@ -42,7 +42,6 @@ const envSchema = z.object({
   PUBLIC_MEDIA_BASE_URL: optionalUrl,
   SCHEDULE_NAME: z.string().default('catalog-importer-tick'),
   SCHEDULE_GROUP: z.string().default('default'),
-  /** The tick's Lambda, for the admin's "run now" (set by serverless.yml; unset locally). */
   LOCAL_SCHEDULE_RATE: z.string().default('rate(2 hours)'),
   FETCH_MAX_BYTES: int(25 * 1024 * 1024, 1),
   FETCH_CONNECT_TIMEOUT_MS: int(5_000, 1),
@@ -59,6 +58,7 @@ const envSchema = z.object({
   IMAGE_MAX_PIXELS: int(50_000_000, 1),
   IMAGE_MAX_DIMENSION: int(2048, 16, 16384),
   WEBP_QUALITY: int(80, 1, 100),
+  WEBP_EFFORT: int(2, 0, 6),
   WORKER_CONCURRENCY: int(4, 1, 64),
   ENQUEUE_CHUNK_SIZE: int(500, 10, 10_000),
   QUEUED_LEASE_SECONDS: int(6 * 3600, 60),
@@ -135,7 +135,7 @@ export function loadConfig(env: Env = process.env) {
       allowHosts: e.FETCH_ALLOW_HOSTS,
       perHostConcurrency: e.FETCH_PER_HOST_CONCURRENCY,
     },
-    image: { maxPixels: e.IMAGE_MAX_PIXELS, maxDimension: e.IMAGE_MAX_DIMENSION, quality: e.WEBP_QUALITY },
+    image: { maxPixels: e.IMAGE_MAX_PIXELS, maxDimension: e.IMAGE_MAX_DIMENSION, quality: e.WEBP_QUALITY, effort: e.WEBP_EFFORT },
     worker: { concurrency: e.WORKER_CONCURRENCY },
     enqueue: {
       chunkSize: e.ENQUEUE_CHUNK_SIZE,

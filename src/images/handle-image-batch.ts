@@ -37,7 +37,12 @@ async function delayRedelivery(ctx: AppContext, record: SQSRecord, seconds: numb
  * retry as `batchItemFailures` (transient failures, busy images, invalid bodies, unreachable database).
  * Permanent failures are recorded on the image and acknowledged.
  */
-export async function handleImageBatch(ctx: AppContext, downloader: ImageDownloader, event: SQSEvent): Promise<SQSBatchResponse> {
+export async function handleImageBatch(
+  ctx: AppContext,
+  downloader: ImageDownloader,
+  event: SQSEvent,
+  observe: (outcome: ImageOutcome) => void = () => {},
+): Promise<SQSBatchResponse> {
   const limit = pLimit(ctx.config.worker.concurrency);
   const outcomes = await Promise.all(
     event.Records.map((record) =>
@@ -57,7 +62,10 @@ export async function handleImageBatch(ctx: AppContext, downloader: ImageDownloa
       batchItemFailures.push({ itemIdentifier: record.messageId });
       if (outcome?.result === 'retry' && outcome.retryAfterSeconds) await delayRedelivery(ctx, record, outcome.retryAfterSeconds);
     }
-    if (outcome) ctx.log.info('image', { messageId: record.messageId, ...outcome });
+    if (outcome) {
+      ctx.log.info('image', { messageId: record.messageId, ...outcome });
+      observe(outcome);
+    }
   }
   return { batchItemFailures };
 }

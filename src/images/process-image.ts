@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { AppContext } from '../context.ts';
 import type { ImageMessage } from '../queue/messages.ts';
 import { convertToWebp } from './convert.ts';
@@ -11,7 +12,7 @@ export interface ImageDownloader {
 }
 
 export type ImageOutcome =
-  | { result: 'done'; imageId: number; url: string; bytesIn: number; bytesOut: number }
+  | { result: 'done'; imageId: number; url: string; bytesIn: number; bytesOut: number; downloadMs: number; convertMs: number }
   | { result: 'skipped'; imageId: number; reason: string }
   | { result: 'failed'; imageId: number; kind: string; message: string }
   | { result: 'retry'; imageId: number; kind: string; message: string; retryAfterSeconds?: number | undefined };
@@ -52,8 +53,11 @@ export async function processImage(
   }
 
   try {
+    const started = performance.now();
     const downloaded = await downloader.download(sourceUrl);
+    const downloadedAt = performance.now();
     const webp = await convertToWebp(downloaded.body, ctx.config.image);
+    const convertMs = performance.now() - downloadedAt;
     const stored = await storeWebp(ctx.s3, ctx.config, webp.data);
     const url = publicUrlFor(ctx.config, stored.key);
     const recorded = await markImageDone(ctx.db, {
@@ -71,7 +75,15 @@ export async function processImage(
       throw classifyError(error, 'database');
     });
     if (!recorded) return { result: 'skipped', imageId, reason: 'stale' };
-    return { result: 'done', imageId, url, bytesIn: downloaded.body.length, bytesOut: webp.data.length };
+    return {
+      result: 'done',
+      imageId,
+      url,
+      bytesIn: downloaded.body.length,
+      bytesOut: webp.data.length,
+      downloadMs: downloadedAt - started,
+      convertMs,
+    };
   } catch (error) {
     const failure = classifyError(error);
     // Conversion and storage errors do not know the URL; admins need it next to every reason.

@@ -15,9 +15,10 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedPostgres> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir);
-  // Two slots: a pool that closes and reconnects at once would otherwise be refused while the old socket
-  // is still detaching. Only one of them is ever in use (see above).
-  const server = new PGLiteSocketServer({ db: pglite, port: 0, host: '127.0.0.1', maxConnections: 2 });
+  // Spare slots: a pool that closes and reconnects at once would otherwise be refused while the old
+  // socket is still detaching, and a test may hold a few one-connection pools side by side. Only one
+  // connection may be busy at a time (see above): the server runs their queries in one session.
+  const server = new PGLiteSocketServer({ db: pglite, port: 0, host: '127.0.0.1', maxConnections: 4 });
   await server.start();
   return {
     url: `postgres://postgres@${server.getServerConn()}/postgres`,
