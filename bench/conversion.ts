@@ -16,9 +16,18 @@ export interface ConversionResult {
   sharpThreads: number;
   ours: { imagesPerSecond: number; cpuMsPerImage: number; outputBytes: number };
   rawSharp: { imagesPerSecond: number; cpuMsPerImage: number; outputBytes: number };
-  imageMagick: { version: string; imagesPerSecond: number; outputBytes: number } | { unavailable: string };
+  /** ImageMagick as usually run (libwebp method 4), and at our effort for an engine-only comparison. */
+  imageMagick:
+    | {
+        version: string;
+        imagesPerSecond: number;
+        outputBytes: number;
+        sameEffort: { method: number; imagesPerSecond: number; outputBytes: number };
+      }
+    | { unavailable: string };
   oursVsRawSharp: number;
   oursVsImageMagick: number | null;
+  effort: number;
 }
 
 const rate = (files: number, timing: Timing) => round(files / (timing.wallMs / 1000));
@@ -48,14 +57,26 @@ export async function benchConversion(config: Config, corpus: Corpus, rounds: nu
   const magick = findImageMagick();
   let imageMagick: ConversionResult['imageMagick'];
   let magickTiming: Timing | undefined;
-  if (magick.command) {
+  if (magick.command !== undefined) {
     const out = mkdtempSync(join(tmpdir(), 'bench-magick-'));
-    try {
-      magickTiming = await timedPool(images, concurrency, (image) =>
-        imageMagickToWebp(magick.command, image.path, join(out, `${image.name}.webp`), config.image.maxDimension, config.image.quality),
+    const { maxDimension, quality, effort } = config.image;
+    const runMagick = async (method: number | undefined) => {
+      const timing = await timedPool(images, concurrency, (image) =>
+        imageMagickToWebp(magick.command, { input: image.path, output: join(out, `${image.name}.webp`), maxDimension, quality, method }),
       );
       const bytes = images.reduce((sum, image) => sum + statSync(join(out, `${image.name}.webp`)).size, 0);
-      imageMagick = { version: magick.version, imagesPerSecond: rate(images.length, magickTiming), outputBytes: bytes };
+      return { timing, bytes };
+    };
+    try {
+      const plain = await runMagick(undefined);
+      const sameEffort = await runMagick(effort);
+      magickTiming = plain.timing;
+      imageMagick = {
+        version: magick.version,
+        imagesPerSecond: rate(images.length, plain.timing),
+        outputBytes: plain.bytes,
+        sameEffort: { method: effort, imagesPerSecond: rate(images.length, sameEffort.timing), outputBytes: sameEffort.bytes },
+      };
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -73,5 +94,6 @@ export async function benchConversion(config: Config, corpus: Corpus, rounds: nu
     imageMagick,
     oursVsRawSharp: round(best.raw.wallMs / best.ours.wallMs),
     oursVsImageMagick: magickTiming ? round(magickTiming.wallMs / best.ours.wallMs) : null,
+    effort: config.image.effort,
   };
 }

@@ -41,19 +41,26 @@ export function findImageMagick(): ImageMagick {
 
 /**
  * The same job as convertToWebp in ImageMagick: orient from EXIF, fit inside max×max without enlarging,
- * sRGB, metadata stripped, WebP at the same quality.
+ * sRGB, metadata stripped, WebP at the same quality; libwebp's `method` (sharp's effort) when given,
+ * else ImageMagick's default (4), as a plain `convert … -quality 80 out.webp` does.
  */
-export async function imageMagickToWebp(command: string, input: string, output: string, maxDimension: number, quality: number) {
+export async function imageMagickToWebp(
+  command: string,
+  job: { input: string; output: string; maxDimension: number; quality: number; method?: number },
+) {
+  const method = job.method === undefined ? [] : ['-define', `webp:method=${job.method}`];
+  // One thread per process, like libvips per image here; parallelism comes from running `concurrency` at once.
   await execFileAsync(command, [
-    input,
+    job.input,
     '-auto-orient',
     '-resize',
-    `${maxDimension}x${maxDimension}>`,
+    `${job.maxDimension}x${job.maxDimension}>`,
     '-colorspace',
     'sRGB',
     '-strip',
     '-quality',
-    String(quality),
-    `webp:${output}`,
-  ]);
+    String(job.quality),
+    ...method,
+    `webp:${job.output}`,
+  ], { env: { ...process.env, MAGICK_THREAD_LIMIT: '1' } });
 }

@@ -66,6 +66,8 @@ const envSchema = z.object({
   PROCESSING_LEASE_SECONDS: int(180, 1),
   MAX_UPLOAD_BYTES: int(200 * 1024 * 1024, 1),
   MAX_ROWS: int(200_000, 1),
+  // What an xlsx may inflate to; the re-encoded stream exceljs reads has no zip64, hence the 4 GiB ceiling.
+  XLSX_MAX_UNCOMPRESSED_BYTES: int(1024 * 1024 * 1024, 1, 0xffff_ffff),
   DATA_DIR: z.string().default('.data'),
   LOCAL_BATCH_SIZE: int(10, 1, 10),
   LOCAL_MAX_CONCURRENCY: int(2, 1, 1000),
@@ -142,7 +144,7 @@ export function loadConfig(env: Env = process.env) {
       queuedLeaseSeconds: e.QUEUED_LEASE_SECONDS,
       processingLeaseSeconds: e.PROCESSING_LEASE_SECONDS,
     },
-    limits: { maxUploadBytes: e.MAX_UPLOAD_BYTES, maxRows: e.MAX_ROWS },
+    limits: { maxUploadBytes: e.MAX_UPLOAD_BYTES, maxRows: e.MAX_ROWS, xlsxMaxUncompressedBytes: e.XLSX_MAX_UNCOMPRESSED_BYTES },
     local: {
       dataDir: e.DATA_DIR,
       batchSize: e.LOCAL_BATCH_SIZE,

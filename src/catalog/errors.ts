@@ -1,6 +1,7 @@
 /**
  * Why a spreadsheet could not be registered or imported, as admins see it (`imports.error` starts
- * with the message). Every kind is permanent: the same file fails the same way again.
+ * with the message). Every kind is permanent (the same file fails the same way again) except those
+ * in `transientCatalogErrorKinds`.
  */
 export const CatalogErrorKind = {
   invalidSupplier: 'invalid_supplier',
@@ -13,9 +14,18 @@ export const CatalogErrorKind = {
   noSkuColumn: 'no_sku_column',
   mappingMismatch: 'mapping_mismatch',
   tooManyRows: 'too_many_rows',
+  /** An xlsx whose zip would inflate past the limits (size, entry count, ratio, lying sizes). */
+  zipBomb: 'zip_bomb',
   importNotFound: 'import_not_found',
+  /** The uploaded object is gone or forbidden (S3 4xx): retrying will not bring it back. */
+  sourceMissing: 'source_missing',
+  /** Reading the uploaded object failed on the way (network, S3 5xx, throttling): worth another try. */
+  sourceUnavailable: 'source_unavailable',
 } as const;
 export type CatalogErrorKind = (typeof CatalogErrorKind)[keyof typeof CatalogErrorKind];
+
+/** Kinds that put the import back to `uploaded` for the next tick instead of failing it. */
+const transientCatalogErrorKinds: ReadonlySet<CatalogErrorKind> = new Set([CatalogErrorKind.sourceUnavailable]);
 
 export class CatalogError extends Error {
   override name = 'CatalogError';
@@ -24,5 +34,10 @@ export class CatalogError extends Error {
   constructor(kind: CatalogErrorKind, message: string, options: { cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.kind = kind;
+  }
+
+  /** True when the same file may import fine on another attempt. */
+  get transient(): boolean {
+    return transientCatalogErrorKinds.has(this.kind);
   }
 }

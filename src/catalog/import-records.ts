@@ -7,6 +7,12 @@ type Executor = Pick<Db, 'execute'>;
 /** A claimed `parsing` import whose transaction is gone (crashed tick) is claimed again after this. */
 const staleParsingAfter = '15 minutes';
 
+/** Claims of one import before a transient failure, or a tick dying mid-import, fails it for good. */
+export const maxImportAttempts = 3;
+
+/** First key of the supplier's advisory lock (the second is the supplier id): "impt". */
+const supplierImportLock = 0x696d7074;
+
 /** The supplier's id, creating the supplier (name = code) on first sight. */
 export async function ensureSupplier(db: Executor, code: string): Promise<number> {
   // DO UPDATE rather than DO NOTHING so RETURNING yields the id of an existing row too.
@@ -64,18 +70,26 @@ export interface ClaimedImport {
 }
 
 /**
- * Moves the oldest uploaded import to parsing and returns it. SKIP LOCKED makes concurrent ticks
- * take different rows; a parsing row is only locked while its import transaction runs (see
- * `lockImportForParsing`), so one still parsing is skipped and one whose tick died is taken again.
+ * Moves the oldest claimable uploaded import to parsing, counting the attempt, and returns it.
+ * SKIP LOCKED makes concurrent ticks take different rows; a parsing row is only locked while its
+ * import transaction runs (see `lockImportForParsing`), so one still parsing is skipped and one whose
+ * tick died is taken again. An import waits while an older one of its supplier is uploaded or
+ * parsing, so a supplier's files land in upload order and the later file's values win.
+ * `exceptIds`: imports this tick already tried (a transient failure is retried by the next tick).
  */
-export async function claimNextUpload(db: Executor): Promise<ClaimedImport | undefined> {
+export async function claimNextUpload(db: Executor, exceptIds: readonly number[] = []): Promise<ClaimedImport | undefined> {
   const { rows } = await db.execute<{ id: number; source_key: string; file_name: string }>(sql`
-    UPDATE imports SET status = ${ImportStatus.parsing}, started_at = now(), error = NULL
+    UPDATE imports SET status = ${ImportStatus.parsing}, started_at = now(), attempts = attempts + 1
      WHERE id = (
-       SELECT id FROM imports
-        WHERE status = ${ImportStatus.uploaded}
-           OR (status = ${ImportStatus.parsing} AND started_at < now() - ${staleParsingAfter}::interval)
-        ORDER BY id
+       SELECT i.id FROM imports i
+        WHERE (i.status = ${ImportStatus.uploaded}
+               OR (i.status = ${ImportStatus.parsing} AND i.started_at < now() - ${staleParsingAfter}::interval))
+          AND i.id <> ALL(${sql.param(exceptIds)}::int[])
+          AND NOT EXISTS (
+            SELECT 1 FROM imports older
+             WHERE older.supplier_id = i.supplier_id AND older.id < i.id
+               AND older.status IN (${ImportStatus.uploaded}, ${ImportStatus.parsing}))
+        ORDER BY i.id
         FOR UPDATE SKIP LOCKED
         LIMIT 1)
     RETURNING id, source_key, file_name`);
@@ -83,7 +97,31 @@ export async function claimNextUpload(db: Executor): Promise<ClaimedImport | und
   return row && { id: row.id, sourceKey: row.source_key, fileName: row.file_name };
 }
 
-/** Locks the import row for the import transaction and reads the supplier's mapping. */
+/**
+ * Fails imports left parsing by ticks that died on them `maxImportAttempts` times (a file that
+ * crashes or times out the tick every time), so they are not claimed forever. SKIP LOCKED passes
+ * over one still being imported by a slow but live tick.
+ */
+export async function failAbandonedImports(db: Executor): Promise<number> {
+  const { rows } = await db.execute(sql`
+    UPDATE imports
+       SET status = ${ImportStatus.failed}, finished_at = now(),
+           error = 'the import was interrupted ' || attempts || ' times (the tick crashed or timed out): split the file or raise the tick''s limits'
+     WHERE id IN (
+       SELECT id FROM imports
+        WHERE status = ${ImportStatus.parsing} AND started_at < now() - ${staleParsingAfter}::interval
+          AND attempts >= ${maxImportAttempts}
+        FOR UPDATE SKIP LOCKED)
+    RETURNING 1`);
+  return rows.length;
+}
+
+/**
+ * Locks the import row for the import transaction and reads the supplier's mapping. Then waits for
+ * the supplier's advisory lock, held until commit: two imports of one supplier (a tick and an
+ * upload --now, or two ticks) upsert overlapping SKUs in different orders and would deadlock, or
+ * interleave their batches; serialised, each file lands whole.
+ */
 export async function lockImportForParsing(tx: Executor, importId: number) {
   const { rows } = await tx.execute<{ supplier_id: number; column_mapping: ColumnMapping }>(sql`
     SELECT i.supplier_id, s.column_mapping
@@ -91,7 +129,9 @@ export async function lockImportForParsing(tx: Executor, importId: number) {
      WHERE i.id = ${importId}
        FOR UPDATE OF i`);
   const row = rows[0];
-  return row && { supplierId: row.supplier_id, columnMapping: row.column_mapping };
+  if (!row) return undefined;
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${supplierImportLock}, ${row.supplier_id})`);
+  return { supplierId: row.supplier_id, columnMapping: row.column_mapping };
 }
 
 export interface ImportCounts {
@@ -110,6 +150,25 @@ export async function markImportDone(tx: Executor, importId: number, counts: Imp
            rows_total = ${counts.rowsTotal}, rows_imported = ${counts.rowsImported}, rows_failed = ${counts.rowsFailed},
            warnings = ${counts.warnings}, products_upserted = ${counts.productsUpserted}, images_pending = ${counts.imagesPending}
      WHERE id = ${importId}`);
+}
+
+/**
+ * After a transient failure (the import transaction, if any, rolled back): back to uploaded for the
+ * next tick with the reason noted, or failed once `maxImportAttempts` claims are used up.
+ * Returns the status it was left in.
+ */
+export async function markImportForRetry(db: Executor, importId: number, reason: string) {
+  const { rows } = await db.execute<{ status: typeof ImportStatus.uploaded | typeof ImportStatus.failed; error: string }>(sql`
+    UPDATE imports
+       SET status = CASE WHEN attempts < ${maxImportAttempts} THEN ${ImportStatus.uploaded} ELSE ${ImportStatus.failed} END,
+           error = CASE WHEN attempts < ${maxImportAttempts}
+                        THEN ${reason}::text || ' (attempt ' || attempts || ' of ' || ${maxImportAttempts}::int || '; retried on the next tick)'
+                        ELSE ${reason}::text || ' (gave up after ' || attempts || ' attempts)' END,
+           finished_at = CASE WHEN attempts < ${maxImportAttempts} THEN NULL ELSE now() END,
+           rows_total = 0, rows_imported = 0, rows_failed = 0, warnings = 0, products_upserted = 0, images_pending = 0
+     WHERE id = ${importId}
+    RETURNING status, error`);
+  return rows[0];
 }
 
 /** After the import transaction rolled back: nothing of the file was written, only the reason. */

@@ -25,6 +25,11 @@ async function* decodeText(chunks: AsyncIterable<Uint8Array>, encoding: TextEnco
 }
 
 const headLength = 64 * 1024;
+/**
+ * A record (one row, all its cells) longer than this fails the file: it is a line that never ends,
+ * not a row. Room for a few cells at Excel's 32,767-character limit, which are row errors instead.
+ */
+export const maxRecordLength = 4 * 1024 * 1024;
 
 /**
  * Streams the rows of a CSV file, cells trimmed, numbered as a spreadsheet shows them (a blank line
@@ -43,6 +48,7 @@ export async function* readCsvRows(bytes: AsyncIterable<Uint8Array>, encoding: T
     // Supplier files write 12" monitor unquoted; only a quote left open at the end is an error.
     relax_quotes: true,
     skip_empty_lines: false,
+    max_record_size: maxRecordLength,
   });
   const records: AsyncIterable<string[]> = pipeline(Readable.from(all), parser, () => {});
   let rowNumber = 0;
@@ -53,6 +59,13 @@ export async function* readCsvRows(bytes: AsyncIterable<Uint8Array>, encoding: T
     }
   } catch (error) {
     if (error instanceof CatalogError) throw error;
+    if ((error as { code?: unknown }).code === 'CSV_MAX_RECORD_SIZE') {
+      throw new CatalogError(
+        CatalogErrorKind.parse,
+        `CSV row ${rowNumber + 1} is over ${maxRecordLength} characters: a line that never ends, or a quote left open`,
+        { cause: error },
+      );
+    }
     const message = error instanceof Error ? error.message : String(error);
     throw new CatalogError(CatalogErrorKind.parse, `CSV parse error after row ${rowNumber}: ${message}`, { cause: error });
   } finally {

@@ -8,6 +8,9 @@ export interface SheetRow {
 
 export const maxImagesPerProduct = 10;
 
+/** Excel's own limit on a cell's text; a longer cell comes from a hostile or broken file, not from Excel. */
+export const maxCellLength = 32_767;
+
 export const Severity = { error: 'error', warning: 'warning' } as const;
 export type Severity = (typeof Severity)[keyof typeof Severity];
 
@@ -53,8 +56,22 @@ export function imageUrlProblem(value: string): string | undefined {
 
 const cell = (row: SheetRow, column: Column) => row.cells[column.index] ?? '';
 
+/** The first of the row's mapped cells longer than `maxCellLength`, as a row error. */
+function overlongCell(row: SheetRow, plan: ColumnPlan): RowIssue | undefined {
+  const columns = [plan.sku, ...(plan.title ? [plan.title] : []), ...plan.images, ...plan.fields];
+  const column = columns.find((c) => cell(row, c).length > maxCellLength);
+  if (!column) return undefined;
+  const length = cell(row, column).length;
+  return {
+    rowNumber: row.rowNumber,
+    column: column.header,
+    severity: Severity.error,
+    message: `cell is ${length} characters, over the ${maxCellLength}-character limit (Excel's own); this row is ignored`,
+  };
+}
+
 /**
- * Checks one row against the plan. A row without a SKU is rejected; a bad image URL is reported for
+ * Checks one row against the plan. A row without a SKU, or with a cell over `maxCellLength`, is rejected; a bad image URL is reported for
  * its cell and the row keeps its other images (they move up, positions stay 1..n); a URL repeated in
  * the row is kept once; past `maxImagesPerProduct` the rest are dropped with a warning.
  * Cells are expected trimmed. Duplicate SKUs across rows are the caller's concern.
@@ -62,6 +79,8 @@ const cell = (row: SheetRow, column: Column) => row.cells[column.index] ?? '';
 export function validateRow(row: SheetRow, plan: ColumnPlan): RowResult {
   if (row.cells.every((value) => value === '')) return { kind: 'empty' };
   const { rowNumber } = row;
+  const overlong = overlongCell(row, plan);
+  if (overlong) return { kind: 'rejected', issues: [overlong] };
   const sku = cell(row, plan.sku);
   if (sku === '') {
     return { kind: 'rejected', issues: [{ rowNumber, column: plan.sku.header, severity: Severity.error, message: 'SKU is empty' }] };

@@ -59,6 +59,8 @@ export const imports = pgTable(
     fileHash: text('file_hash'),
     fileBytes: bigint('file_bytes', { mode: 'number' }),
     status: text('status').$type<ImportStatus>().notNull().default(ImportStatus.uploaded),
+    /** Claims so far; a transient read failure puts the import back to uploaded until the last one. */
+    attempts: integer('attempts').notNull().default(0),
     rowsTotal: integer('rows_total').notNull().default(0),
     rowsImported: integer('rows_imported').notNull().default(0),
     rowsFailed: integer('rows_failed').notNull().default(0),
