@@ -35,7 +35,10 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const quick = values.quick;
+// Defaults, as deployed: the parts build their own environments from these, not from the shell.
 const config = loadConfig({});
+// Only the database comes from the environment (startTestEnvironment makes a scratch database there).
+const databaseUrl = loadConfig().databaseUrl;
 
 const started = Date.now();
 const say = (message: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
@@ -48,7 +51,7 @@ const results: Record<string, unknown> = {
     memoryGb: round(totalmem() / 1024 ** 3, 1),
     loadAverageAtStart: loadavg().map((l) => round(l)),
   },
-  database: config.databaseUrl ? 'PostgreSQL from DATABASE_URL (scratch database per part)' : 'embedded PGlite (DATABASE_URL unset)',
+  database: databaseUrl ? 'PostgreSQL from DATABASE_URL (scratch database per part)' : 'embedded PGlite (DATABASE_URL unset)',
   settings: {
     workerConcurrency: config.worker.concurrency,
     localBatchSize: config.local.batchSize,

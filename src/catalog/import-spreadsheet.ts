@@ -1,20 +1,24 @@
 import { Readable } from 'node:stream';
+import type { Config } from '../config.ts';
 import type { AppContext } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { ImportStatus, type ColumnMapping } from '../db/schema.ts';
 import { detectFormat, peek, SpreadsheetFormat } from './detect-format.ts';
 import { CatalogError, CatalogErrorKind } from './errors.ts';
 import { planColumns, type ColumnPlan } from './header-mapping.ts';
-import { lockImportForParsing, markImportDone, markImportFailed, type ImportCounts } from './import-records.ts';
+import { lockImportForParsing, markImportDone, markImportFailed, markImportForRetry, type ImportCounts } from './import-records.ts';
+import { openCheckedXlsx } from './check-xlsx-zip.ts';
 import { readCsvRows } from './read-csv.ts';
 import { readXlsxRows } from './read-xlsx.ts';
-import { Severity, validateRow, type ProductRow, type RowIssue, type SheetRow } from './row-validation.ts';
+import { Severity, maxCellLength, validateRow, type ProductRow, type RowIssue, type SheetRow } from './row-validation.ts';
+import { spoolToTempFile } from './spool-to-file.ts';
 import { insertRowIssues, writeProductBatch, type BatchTarget } from './write-batch.ts';
 
 export interface ImportSummary extends ImportCounts {
   importId: number;
-  status: typeof ImportStatus.done | typeof ImportStatus.failed;
-  /** Why the whole file was refused (status failed); nothing of it was written. */
+  /** `uploaded`: a transient failure (reading the object); nothing was written and a later tick retries. */
+  status: typeof ImportStatus.done | typeof ImportStatus.failed | typeof ImportStatus.uploaded;
+  /** Why the whole file was refused (failed) or put back (uploaded); nothing of it was written. */
   error?: string;
 }
 
@@ -43,13 +47,26 @@ const zeroCounts = (): ImportCounts => ({
   imagesPending: 0,
 });
 
-async function openRows(source: Readable, hint: SpreadsheetFormat): Promise<AsyncGenerator<SheetRow>> {
+/**
+ * An xlsx is spooled to a temp file first: the zip's central directory, which says what the file
+ * inflates to, is at its end. The file is checked (see `openCheckedXlsx`) and removed afterwards.
+ */
+async function* xlsxRows(bytes: AsyncIterable<Buffer>, limits: Config['limits']): AsyncGenerator<SheetRow> {
+  const spooled = await spoolToTempFile(bytes, limits.maxUploadBytes);
+  try {
+    yield* readXlsxRows(await openCheckedXlsx(spooled.path, limits.xlsxMaxUncompressedBytes));
+  } finally {
+    await spooled.remove();
+  }
+}
+
+async function openRows(source: Readable, hint: SpreadsheetFormat, limits: Config['limits']): Promise<AsyncGenerator<SheetRow>> {
   const { head, all } = await peek<Buffer>(
     source[Symbol.asyncIterator](),
     (seen) => seen.reduce((length, chunk) => length + chunk.length, 0) >= headBytes,
   );
   const { format, encoding } = detectFormat(Buffer.concat(head).subarray(0, headBytes), hint);
-  return format === SpreadsheetFormat.xlsx ? readXlsxRows(Readable.from(all)) : readCsvRows(all, encoding);
+  return format === SpreadsheetFormat.xlsx ? xlsxRows(all, limits) : readCsvRows(all, encoding);
 }
 
 interface RowsContext {
@@ -89,6 +106,13 @@ async function importRows(tx: Executor, rows: AsyncIterable<SheetRow>, context: 
   for await (const row of rows) {
     if (!plan) {
       if (row.cells.every((value) => value === '')) continue;
+      const longHeader = row.cells.findIndex((value) => value.length > maxCellLength);
+      if (longHeader >= 0) {
+        throw new CatalogError(
+          CatalogErrorKind.noHeader,
+          `header cell ${longHeader + 1} on row ${row.rowNumber} is ${row.cells[longHeader]!.length} characters: not a header row`,
+        );
+      }
       plan = planColumns(row.cells, context.columnMapping);
       target = { supplierId: context.supplierId, importId: context.importId, replaceImages: plan.images.length > 0 };
       continue;
@@ -127,10 +151,29 @@ async function importRows(tx: Executor, rows: AsyncIterable<SheetRow>, context: 
 }
 
 /**
+ * Records why an import did not happen (its transaction, if any, rolled back): a transient error
+ * (reading the object) puts it back to uploaded until its attempts run out; anything else fails it.
+ * Rethrows only when even that cannot be written.
+ */
+export async function recordImportFailure(ctx: AppContext, importId: number, error: unknown): Promise<ImportSummary> {
+  const reason = error instanceof CatalogError ? error.message : `import failed: ${error instanceof Error ? error.message : String(error)}`;
+  const kind = error instanceof CatalogError ? error.kind : 'unexpected';
+  if (error instanceof CatalogError && error.transient) {
+    const retry = await markImportForRetry(ctx.db, importId, reason);
+    ctx.log.warn('spreadsheet import interrupted', { importId, kind, status: retry?.status, error: retry?.error });
+    return { importId, status: retry?.status ?? ImportStatus.failed, ...zeroCounts(), error: retry?.error ?? reason };
+  }
+  await markImportFailed(ctx.db, importId, reason);
+  ctx.log.warn('spreadsheet import failed', { importId, kind, error: reason });
+  return { importId, status: ImportStatus.failed, ...zeroCounts(), error: reason };
+}
+
+/**
  * Imports one registered spreadsheet in one transaction: every valid row and the row report are
  * written and the import is done, or (unreadable file, no SKU column, too many rows, parse error
- * mid-stream) nothing is written and the import is failed with the reason. Never throws for a bad
- * file; rethrows only when the failure cannot even be recorded.
+ * mid-stream) nothing is written and the import is failed with the reason; a transient failure to
+ * read the source puts it back to uploaded instead (see `recordImportFailure`). Never throws for a
+ * bad file; rethrows only when the failure cannot even be recorded.
  * `format` comes from the file name; the file's first bytes overrule it (see `detectFormat`).
  *
  * @example
@@ -147,7 +190,7 @@ export async function importSpreadsheet(
     const counts = await ctx.db.transaction(async (tx) => {
       const locked = await lockImportForParsing(tx, importId);
       if (!locked) throw new CatalogError(CatalogErrorKind.importNotFound, `import ${importId} does not exist`);
-      const rows = await openRows(source, format);
+      const rows = await openRows(source, format, ctx.config.limits);
       const result = await importRows(tx, rows, {
         importId,
         ...locked,
@@ -161,13 +204,6 @@ export async function importSpreadsheet(
     return { importId, status: ImportStatus.done, ...counts };
   } catch (error) {
     source.destroy();
-    const reason = error instanceof CatalogError ? error.message : `import failed: ${error instanceof Error ? error.message : String(error)}`;
-    await markImportFailed(ctx.db, importId, reason);
-    ctx.log.warn('spreadsheet import failed', {
-      importId,
-      kind: error instanceof CatalogError ? error.kind : 'unexpected',
-      error: reason,
-    });
-    return { importId, status: ImportStatus.failed, ...zeroCounts(), error: reason };
+    return recordImportFailure(ctx, importId, error);
   }
 }

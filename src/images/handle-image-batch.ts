@@ -5,6 +5,9 @@ import { decodeImageMessage } from '../queue/messages.ts';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from '../queue/sqs-event.ts';
 import { type ImageDownloader, type ImageOutcome, processImage } from './process-image.ts';
 
+/** Conversion, upload and the database write, on top of the download's own time limit. */
+const ATTEMPT_OVERHEAD_MS = 10_000;
+
 /** SQS allows at most 12 hours of visibility. */
 const MAX_VISIBILITY_SECONDS = 43_200;
 
@@ -32,21 +35,41 @@ async function delayRedelivery(ctx: AppContext, record: SQSRecord, seconds: numb
     .catch((error: unknown) => ctx.log.warn('could not delay redelivery', { messageId: record.messageId, error: String(error) }));
 }
 
+export interface BatchOptions {
+  /** Called with every recorded outcome (metrics). */
+  observe?: (outcome: ImageOutcome) => void;
+  /** Milliseconds left before the invocation is killed (Lambda's getRemainingTimeInMillis). */
+  remainingMs?: () => number;
+}
+
 /**
  * The worker: processes a batch of image messages with bounded concurrency and reports the ones to
  * retry as `batchItemFailures` (transient failures, busy images, invalid bodies, unreachable database).
  * Permanent failures are recorded on the image and acknowledged.
+ *
+ * Near the invocation's deadline no new image is started: a timed-out invocation would fail the whole
+ * batch, finished images included. An image is started only while one full attempt
+ * (FETCH_RESPONSE_TIMEOUT_MS plus conversion and storage) still fits; the first always is, so a batch
+ * always makes progress. Deferred messages come back after the visibility timeout.
  */
 export async function handleImageBatch(
   ctx: AppContext,
   downloader: ImageDownloader,
   event: SQSEvent,
-  observe: (outcome: ImageOutcome) => void = () => {},
+  options: BatchOptions = {},
 ): Promise<SQSBatchResponse> {
   const limit = pLimit(ctx.config.worker.concurrency);
+  const attemptBudgetMs = ctx.config.fetch.responseTimeoutMs + ATTEMPT_OVERHEAD_MS;
+  let started = 0;
   const outcomes = await Promise.all(
     event.Records.map((record) =>
       limit(async () => {
+        const remaining = options.remainingMs?.() ?? Number.POSITIVE_INFINITY;
+        if (started > 0 && remaining < attemptBudgetMs) {
+          ctx.log.warn('deferred: too close to the invocation deadline', { messageId: record.messageId, remainingMs: remaining });
+          return { record, outcome: undefined };
+        }
+        started += 1;
         try {
           return { record, outcome: await processRecord(ctx, downloader, record) };
         } catch (error) {
@@ -64,7 +87,7 @@ export async function handleImageBatch(
     }
     if (outcome) {
       ctx.log.info('image', { messageId: record.messageId, ...outcome });
-      observe(outcome);
+      options.observe?.(outcome);
     }
   }
   return { batchItemFailures };

@@ -1,5 +1,5 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUpload } from '../../src/catalog/index.ts';
 import type { AppContext } from '../../src/context.ts';
@@ -103,13 +103,15 @@ describe('Lambda handlers with real AWS event shapes', () => {
 
   it('admin: an HTTP API (v2) request is answered by the admin app, and refused without the token', async () => {
     const { handler } = await import('../../handlers/admin.ts');
-    const request = (authorization?: string): APIGatewayProxyEventV2 => ({
+    // The HTTP API payload format 2.0, as API Gateway sends it (typed by Hono's adapter).
+    const request = (authorization?: string): Parameters<typeof handler>[0] => ({
       version: '2.0',
       routeKey: '$default',
       rawPath: '/api/status',
       rawQueryString: 'supplier=handlers',
       headers: { host: 'abc.execute-api.us-east-1.amazonaws.com', ...(authorization ? { authorization } : {}) },
       queryStringParameters: { supplier: 'handlers' },
+      body: null,
       isBase64Encoded: false,
       requestContext: {
         accountId: '123456789012',
@@ -122,6 +124,8 @@ describe('Lambda handlers with real AWS event shapes', () => {
         stage: '$default',
         time: '23/Nov/2026:07:00:00 +0000',
         timeEpoch: Date.now(),
+        authentication: null,
+        authorizer: {},
       },
     });
     const ok = (await handler(request(`Bearer ${TOKEN}`), lambdaContext)) as { statusCode: number; body: string };

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueDepth } from '../../src/admin/queue-depth.ts';
 import type { AppContext } from '../../src/context.ts';
 import { type FixtureCdn, startFixtureCdn } from '../../src/local/fixture-cdn.ts';
+import { createImageFetcher } from '../../src/images/fetch.ts';
+import { handleImageBatch } from '../../src/images/handle-image-batch.ts';
 import { runLocalWorker } from '../../src/local/local-worker.ts';
 import { renderSampleImage } from '../../src/local/sample-images.ts';
 import { enqueuePendingImages } from '../../src/queue/enqueue.ts';
@@ -131,6 +133,34 @@ describe('worker: queue → fetch → WebP in S3 → URLs on the product', () =>
     await runLocalWorker(ctx, { untilIdle: true });
     const dlq = await ctx.sqs.send(new ReceiveMessageCommand({ QueueUrl: ctx.dlqUrl!, MaxNumberOfMessages: 10 }));
     expect(dlq.Messages?.map((m) => m.Body)).toEqual(['{"imageId":"nope"}']);
+  });
+
+  it('near the invocation deadline only the first image starts; the rest are deferred untouched', async () => {
+    const { imageIds } = await seedProduct(ctx, 'acme', 'A-DEADLINE', [cdn.url('/big.jpg'), cdn.url('/small.png'), cdn.url('/anim.gif')]);
+    await enqueuePendingImages(ctx);
+    const received = await ctx.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: ctx.queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'], VisibilityTimeout: 60 }),
+    );
+    const event = {
+      Records: received.Messages!.map((m) => ({
+        messageId: m.MessageId!,
+        receiptHandle: m.ReceiptHandle!,
+        body: m.Body!,
+        attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+        messageAttributes: {},
+        md5OfBody: m.MD5OfBody!,
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:catalog-images',
+        awsRegion: 'us-east-1',
+      })),
+    };
+    expect(event.Records).toHaveLength(3);
+    const fetcher = createImageFetcher(ctx.config.fetch);
+    const response = await handleImageBatch(ctx, fetcher, event, { remainingMs: () => 1_000 }).finally(() => fetcher.close());
+    expect(response.batchItemFailures).toHaveLength(2);
+    const rows = await Promise.all(imageIds.map((id) => imageRow(ctx, id)));
+    expect(rows.map((r) => r.status).sort()).toEqual(['done', 'queued', 'queued']);
+    expect(rows.filter((r) => r.status === 'queued').every((r) => r.attempts === 0)).toBe(true);
   });
 
   it('two ticks enqueueing at once send each pending image exactly once', async () => {
