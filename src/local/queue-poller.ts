@@ -26,7 +26,8 @@ export interface PollStats {
   failures: number;
 }
 
-function toRecord(message: Message, queueArn: string, region: string): SQSRecord {
+/** A received SQS message in the shape Lambda's event source hands to the function. */
+export function sqsRecordFromMessage(message: Message, queueArn: string, region: string): SQSRecord {
   const attributes = message.Attributes ?? {};
   return {
     messageId: message.MessageId!,
@@ -75,7 +76,7 @@ export async function pollQueue(options: PollerOptions, mode: { untilIdle: boole
   const stats: PollStats = { invocations: 0, messages: 0, failures: 0 };
 
   const invoke = async (messages: Message[]) => {
-    const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueArn, region)) };
+    const event: SQSEvent = { Records: messages.map((m) => sqsRecordFromMessage(m, queueArn, region)) };
     let failed = new Set(event.Records.map((r) => r.messageId));
     try {
       const response = await handler(event);

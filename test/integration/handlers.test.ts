@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUpload } from '../../src/catalog/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import { type FixtureCdn, startFixtureCdn } from '../../src/local/fixture-cdn.ts';
+import { sqsRecordFromMessage } from '../../src/local/queue-poller.ts';
 import { renderSampleImage } from '../../src/local/sample-images.ts';
 import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
 import { buildCsv } from '../helpers/spreadsheets.ts';
@@ -78,22 +79,7 @@ describe('Lambda handlers with real AWS event shapes', () => {
     );
     expect(received.Messages).toHaveLength(10);
     const event: SQSEvent = {
-      Records: received.Messages!.map((m) => ({
-        messageId: m.MessageId!,
-        receiptHandle: m.ReceiptHandle!,
-        body: m.Body!,
-        attributes: {
-          ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-          SentTimestamp: m.Attributes?.SentTimestamp ?? '0',
-          SenderId: 'AIDAEXAMPLE',
-          ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-        },
-        messageAttributes: {},
-        md5OfBody: m.MD5OfBody!,
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:catalog-images',
-        awsRegion: 'us-east-1',
-      })),
+      Records: received.Messages!.map((m) => sqsRecordFromMessage(m, 'arn:aws:sqs:us-east-1:123456789012:catalog-images', 'us-east-1')),
     };
     const { handler } = await import('../../handlers/worker.ts');
     expect(await handler(event)).toEqual({ batchItemFailures: [] });

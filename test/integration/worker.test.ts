@@ -8,6 +8,7 @@ import { type FixtureCdn, startFixtureCdn } from '../../src/local/fixture-cdn.ts
 import { createImageFetcher } from '../../src/images/fetch.ts';
 import { handleImageBatch } from '../../src/images/handle-image-batch.ts';
 import { runLocalWorker } from '../../src/local/local-worker.ts';
+import { sqsRecordFromMessage } from '../../src/local/queue-poller.ts';
 import { renderSampleImage } from '../../src/local/sample-images.ts';
 import { enqueuePendingImages } from '../../src/queue/enqueue.ts';
 import { encodeImageMessage } from '../../src/queue/messages.ts';
@@ -141,19 +142,7 @@ describe('worker: queue → fetch → WebP in S3 → URLs on the product', () =>
     const received = await ctx.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: ctx.queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'], VisibilityTimeout: 60 }),
     );
-    const event = {
-      Records: received.Messages!.map((m) => ({
-        messageId: m.MessageId!,
-        receiptHandle: m.ReceiptHandle!,
-        body: m.Body!,
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
-        messageAttributes: {},
-        md5OfBody: m.MD5OfBody!,
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:catalog-images',
-        awsRegion: 'us-east-1',
-      })),
-    };
+    const event = { Records: received.Messages!.map((m) => sqsRecordFromMessage(m, 'arn:aws:sqs:us-east-1:000000000000:catalog-images', 'us-east-1')) };
     expect(event.Records).toHaveLength(3);
     const fetcher = createImageFetcher(ctx.config.fetch);
     const response = await handleImageBatch(ctx, fetcher, event, { remainingMs: () => 1_000 }).finally(() => fetcher.close());
