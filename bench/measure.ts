@@ -51,7 +51,7 @@ export interface ChildResult<T> {
  */
 export function runInChild<I, T>(script: string, input: I, env: Record<string, string> = {}): Promise<ChildResult<T>> {
   return new Promise((resolve, reject) => {
-    const child = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(script, [], { execArgv: [], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let answer: ChildResult<T> | { error: string } | undefined;
     child.on('message', (message) => (answer = message as typeof answer));
     child.on('error', reject);

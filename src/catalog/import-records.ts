@@ -144,9 +144,10 @@ export interface ImportCounts {
 }
 
 export async function markImportDone(tx: Executor, importId: number, counts: ImportCounts): Promise<void> {
+  // clock_timestamp(), not now(): inside the import transaction now() is when the import began.
   await tx.execute(sql`
     UPDATE imports
-       SET status = ${ImportStatus.done}, error = NULL, finished_at = now(), started_at = coalesce(started_at, now()),
+       SET status = ${ImportStatus.done}, error = NULL, finished_at = clock_timestamp(), started_at = coalesce(started_at, now()),
            rows_total = ${counts.rowsTotal}, rows_imported = ${counts.rowsImported}, rows_failed = ${counts.rowsFailed},
            warnings = ${counts.warnings}, products_upserted = ${counts.productsUpserted}, images_pending = ${counts.imagesPending}
      WHERE id = ${importId}`);
