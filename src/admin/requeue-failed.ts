@@ -36,7 +36,7 @@ const hasNarrowingFilter = (f: RequeueFilter) =>
 export async function requeueFailedImages(
   ctx: AppContext,
   filter: RequeueFilter,
-  options: { dryRun?: boolean; now?: boolean } = {},
+  options: { dryRun?: boolean; now?: boolean; deadline?: number } = {},
 ): Promise<RequeueResult> {
   if (!hasNarrowingFilter(filter) && !filter.all) {
     throw new AdminError(AdminErrorKind.invalidRequest, 'requeue needs a filter (supplier, import, kind, ids, since) or all');
@@ -61,5 +61,5 @@ export async function requeueFailedImages(
   const requeued = rowCount ?? 0;
   ctx.log.info('failed images re-queued', { ...filter, requeued });
   const result: RequeueResult = { matched: requeued, requeued, dryRun: false };
-  return options.now && requeued > 0 ? { ...result, enqueued: await enqueuePendingImages(ctx) } : result;
+  return options.now && requeued > 0 ? { ...result, enqueued: await enqueuePendingImages(ctx, { deadline: options.deadline }) } : result;
 }

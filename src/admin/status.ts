@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { ImageStatus } from '../db/schema.ts';
 import { oldestMessageAgeSeconds, oldestQueuedImageAgeSeconds } from './queue-age.ts';
-import { type QueueDepth, queueDepth } from './queue-depth.ts';
+import { type QueueDepth, queueDepth } from '../queue/queue-depth.ts';
 
 /** Depth plus the age of the oldest message, in seconds (null when empty); see queue-age.ts for how. */
 export type QueueReport = QueueDepth & { oldestAgeSeconds: number | null };

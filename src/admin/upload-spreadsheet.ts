@@ -16,10 +16,10 @@ export interface UploadResult extends RegisteredUpload {
 export async function uploadSpreadsheet(
   ctx: AppContext,
   upload: { supplierCode: string; fileName: string; body: Buffer },
-  options: { now?: boolean; onProgress?: (progress: ImportProgress) => void } = {},
+  options: { now?: boolean; onProgress?: (progress: ImportProgress) => void; deadline?: number } = {},
 ): Promise<UploadResult> {
   const registered = await registerUpload(ctx, upload);
   if (!options.now) return { ...registered, imports: [] };
   const imports = await importPendingUploads(ctx, options.onProgress ? { onProgress: options.onProgress } : {});
-  return { ...registered, imports, enqueued: await enqueuePendingImages(ctx) };
+  return { ...registered, imports, enqueued: await enqueuePendingImages(ctx, { deadline: options.deadline }) };
 }

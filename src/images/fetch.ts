@@ -124,8 +124,7 @@ export function createImageFetcher(config: FetchConfig, options: FetcherOptions 
     }
   }
 
-  async function requestOnce(url: URL): Promise<Hop> {
-    const deadline = AbortSignal.timeout(config.responseTimeoutMs);
+  async function requestOnce(url: URL, deadline: AbortSignal): Promise<Hop> {
     try {
       const { statusCode, headers, body } = await agent.request({
         origin: url.origin,
@@ -160,10 +159,12 @@ export function createImageFetcher(config: FetchConfig, options: FetcherOptions 
 
   async function download(url: string): Promise<Downloaded> {
     let current = checkUrl(url, config);
+    // One deadline for the whole download, redirects included, so the worker's time budget holds.
+    const deadline = AbortSignal.timeout(config.responseTimeoutMs);
     const visited = new Set<string>();
     for (let redirects = 0; ; redirects++) {
       visited.add(current.href);
-      const hop = await perHost(current.hostname, () => requestOnce(current));
+      const hop = await perHost(current.hostname, () => requestOnce(current, deadline));
       if (hop.redirect === undefined) {
         return { body: hop.body, contentType: hop.contentType, etag: hop.etag, finalUrl: current.href };
       }

@@ -43,10 +43,19 @@ export async function claimImageForProcessing(
   return { claimed: false, reason: 'busy', leaseSecondsLeft: Math.max(1, row.lease_left ?? 1) };
 }
 
-export interface FinishedImage {
+/**
+ * Who holds the image: its id, the source URL it was claimed for, and the attempt number the claim
+ * set. A worker whose lease ran out and whose image was claimed again holds an older attempt, so its
+ * late writes match nothing (a fencing token) instead of overwriting the new owner's result.
+ */
+export interface ImageClaim {
   imageId: number;
-  productId: number;
   sourceUrl: string;
+  attempt: number;
+}
+
+export interface FinishedImage extends ImageClaim {
+  productId: number;
   s3Key: string;
   url: string;
   width: number;
@@ -72,6 +81,7 @@ export async function markImageDone(db: Db, image: FinishedImage): Promise<boole
              source_etag = ${image.sourceEtag ?? null}, error_kind = NULL, last_error = NULL,
              lease_until = NULL, updated_at = now()
        WHERE id = ${image.imageId} AND source_url = ${image.sourceUrl} AND status = 'processing'
+         AND attempts = ${image.attempt}
    RETURNING product_id`);
     if (!rows[0]) return false;
     await refreshImageUrls(tx, [image.productId]);
@@ -80,12 +90,12 @@ export async function markImageDone(db: Db, image: FinishedImage): Promise<boole
 }
 
 /** Records a permanent failure (or `exhausted` retries): failed with its kind, for admins to see and re-queue. */
-export async function markImageFailed(pool: pg.Pool, imageId: number, sourceUrl: string, kind: string, message: string) {
+export async function markImageFailed(pool: pg.Pool, claim: ImageClaim, kind: string, message: string) {
   await pool.query(
     `UPDATE product_images
-        SET status = 'failed', error_kind = $3, last_error = $4, lease_until = NULL, updated_at = now()
-      WHERE id = $1 AND source_url = $2 AND status <> 'done'`,
-    [imageId, sourceUrl, kind, message],
+        SET status = 'failed', error_kind = $4, last_error = $5, lease_until = NULL, updated_at = now()
+      WHERE id = $1 AND source_url = $2 AND attempts = $3 AND status = 'processing'`,
+    [claim.imageId, claim.sourceUrl, claim.attempt, kind, message],
   );
 }
 
@@ -93,19 +103,12 @@ export async function markImageFailed(pool: pg.Pool, imageId: number, sourceUrl:
  * A transient failure: the message will be delivered again, so the row goes back to queued with the
  * queued lease (not left in processing) and keeps the last error for admins watching retries.
  */
-export async function markImageRetrying(
-  pool: pg.Pool,
-  imageId: number,
-  sourceUrl: string,
-  kind: string,
-  message: string,
-  leaseSeconds: number,
-) {
+export async function markImageRetrying(pool: pg.Pool, claim: ImageClaim, kind: string, message: string, leaseSeconds: number) {
   await pool.query(
     `UPDATE product_images
-        SET status = 'queued', error_kind = $3, last_error = $4, updated_at = now(),
-            lease_until = now() + make_interval(secs => $5::int)
-      WHERE id = $1 AND source_url = $2 AND status = 'processing'`,
-    [imageId, sourceUrl, kind, message, leaseSeconds],
+        SET status = 'queued', error_kind = $4, last_error = $5, updated_at = now(),
+            lease_until = now() + make_interval(secs => $6::int)
+      WHERE id = $1 AND source_url = $2 AND attempts = $3 AND status = 'processing'`,
+    [claim.imageId, claim.sourceUrl, claim.attempt, kind, message, leaseSeconds],
   );
 }

@@ -52,6 +52,7 @@ export async function processImage(
     return { result: 'skipped', imageId, reason: claim.reason };
   }
 
+  const owner = { imageId, sourceUrl, attempt: claim.attempts };
   try {
     const started = performance.now();
     const downloaded = await downloader.download(sourceUrl);
@@ -61,9 +62,8 @@ export async function processImage(
     const stored = await storeWebp(ctx.s3, ctx.config, webp.data);
     const url = publicUrlFor(ctx.config, stored.key);
     const recorded = await markImageDone(ctx.db, {
-      imageId,
+      ...owner,
       productId: claim.productId,
-      sourceUrl,
       s3Key: stored.key,
       url,
       width: webp.width,
@@ -94,10 +94,10 @@ export async function processImage(
       const text = failure.transient
         ? `gave up after ${receiveCount} attempts; last error (${failure.kind}): ${reason}`
         : reason;
-      await markImageFailed(ctx.pool, imageId, sourceUrl, kind, text);
+      await markImageFailed(ctx.pool, owner, kind, text);
       return { result: 'failed', imageId, kind, message: text };
     }
-    await markImageRetrying(ctx.pool, imageId, sourceUrl, failure.kind, reason, queuedLeaseSeconds);
+    await markImageRetrying(ctx.pool, owner, failure.kind, reason, queuedLeaseSeconds);
     return {
       result: 'retry',
       imageId,

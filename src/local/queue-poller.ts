@@ -1,10 +1,11 @@
+import { setTimeout } from 'node:timers/promises';
 import {
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { queueDepth } from '../queue/queue-depth.ts';
 import type { Log } from '../observability/logger.ts';
 import type { SQSEvent, SQSRecord, SqsBatchHandler } from '../queue/sqs-event.ts';
 
@@ -48,19 +49,11 @@ export function sqsRecordFromMessage(message: Message, queueArn: string, region:
 }
 
 async function queueIsDrained(sqs: SQSClient, queueUrl: string): Promise<boolean> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0) ===
-    0
-  );
+  const depth = await queueDepth(sqs, queueUrl);
+  return depth.visible + depth.inFlight + depth.delayed === 0;
 }
+
+const RECOVERY_PAUSE_MS = 1_000;
 
 /**
  * Feeds the worker handler the way Lambda's SQS event source does: `maxConcurrency` pollers, each
@@ -98,28 +91,34 @@ export async function pollQueue(options: PollerOptions, mode: { untilIdle: boole
     }
   };
 
+  const poll = async (): Promise<'idle' | 'busy'> => {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: options.batchSize,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['All'],
+      }),
+      { abortSignal: mode.signal },
+    );
+    if (Messages.length > 0) await invoke(Messages);
+    return Messages.length === 0 && mode.untilIdle && (await queueIsDrained(sqs, queueUrl)) ? 'idle' : 'busy';
+  };
+
+  // Like the event source, a failed receive or delete is not the end: the messages stay in the
+  // queue and come back, so log, pause and go on.
   const loop = async () => {
     while (!mode.signal?.aborted) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: options.batchSize,
-          WaitTimeSeconds: 1,
-          MessageSystemAttributeNames: ['All'],
-        }),
-        { abortSignal: mode.signal },
-      );
-      if (Messages.length > 0) await invoke(Messages);
-      else if (mode.untilIdle && (await queueIsDrained(sqs, queueUrl))) return;
+      try {
+        if ((await poll()) === 'idle') return;
+      } catch (error) {
+        if (mode.signal?.aborted) return;
+        log.warn('polling the queue failed; retrying', { error: String(error) });
+        await setTimeout(RECOVERY_PAUSE_MS);
+      }
     }
   };
 
-  await Promise.all(
-    Array.from({ length: options.maxConcurrency }, () =>
-      loop().catch((error: unknown) => {
-        if (!mode.signal?.aborted) throw error;
-      }),
-    ),
-  );
+  await Promise.all(Array.from({ length: options.maxConcurrency }, loop));
   return stats;
 }

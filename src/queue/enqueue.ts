@@ -32,17 +32,26 @@ async function sendBatch(sqs: SQSClient, queueUrl: string, images: ClaimedImage[
   }
 }
 
+export interface EnqueueOptions {
+  maxImages?: number;
+  /** Epoch milliseconds after which no new chunk is claimed (a Lambda's or an HTTP request's deadline). */
+  deadline?: number;
+}
+
 /**
  * Claims pending (and lease-expired) images in chunks and sends one message per image, ten to a
  * SendMessageBatch call. Images whose message was refused go back to pending. Stops when a claim
- * comes back short, or after `maxImages`.
+ * comes back short, after `maxImages`, or at the deadline: what is left stays pending for the next
+ * tick, instead of being claimed by a process about to be killed (which would leave it queued,
+ * unsent, until its lease ran out).
  */
-export async function enqueuePendingImages(ctx: AppContext, options: { maxImages?: number } = {}): Promise<EnqueueSummary> {
+export async function enqueuePendingImages(ctx: AppContext, options: EnqueueOptions = {}): Promise<EnqueueSummary> {
   const { chunkSize, queuedLeaseSeconds } = ctx.config.enqueue;
   const limit = pLimit(PARALLEL_SENDS);
   const summary: EnqueueSummary = { enqueued: 0, resent: 0, sendFailed: 0 };
   const max = options.maxImages ?? Number.POSITIVE_INFINITY;
-  while (summary.enqueued + summary.sendFailed < max) {
+  const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+  while (summary.enqueued + summary.sendFailed < max && Date.now() < deadline) {
     const want = Math.min(chunkSize, max - summary.enqueued - summary.sendFailed);
     const claimed = await claimPendingImages(ctx.pool, want, queuedLeaseSeconds);
     const batches: ClaimedImage[][] = [];

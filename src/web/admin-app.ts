@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { NONCE, secureHeaders } from 'hono/secure-headers';
 import { z } from 'zod';
 import { redriveDlq } from '../admin/dlq/redrive-dlq.ts';
 import { peekDlq } from '../admin/dlq/peek-dlq.ts';
@@ -30,6 +31,10 @@ const id = z.coerce.number().int().positive();
 const limit = z.coerce.number().int().min(1).max(1000).optional();
 const supplier = z.string().min(1).max(63).optional();
 const flag = z.enum(['true', 'false', 'on', '1', '0']).transform((v) => v === 'true' || v === 'on' || v === '1');
+
+/** HTTP APIs stop waiting after 30 s: work an endpoint starts "now" stops claiming more after this. */
+const REQUEST_WORK_BUDGET_MS = 15_000;
+const requestDeadline = () => Date.now() + REQUEST_WORK_BUDGET_MS;
 
 const schemas = {
   scope: z.strictObject({ supplier, limit }),
@@ -77,7 +82,23 @@ export function createAdminApp(ctx: AppContext, deps: AdminAppDeps): Hono {
   const app = new Hono();
   app.onError((error, c) => errorResponse(c, error, ctx.log));
 
-  app.get('/', (c) => c.html(adminPage({ maxUploadBytes })));
+  // The page's buttons change things: no framing (clickjacking), and only its own nonce'd script runs.
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: [NONCE],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        // Presigned PUTs go straight to the uploads bucket (S3, or the local emulator).
+        connectSrc: ["'self'", 'https:', 'http://127.0.0.1:*', 'http://localhost:*'],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    }),
+  );
+  app.get('/', (c) => c.html(adminPage({ maxUploadBytes, nonce: c.get('secureHeadersNonce') ?? '' })));
   app.use('/api/*', auth);
 
   app.get('/api/status', async (c) => c.json(await getStatus(ctx, validate(schemas.scope.pick({ supplier: true }), c.req.query(), 'query'))));
@@ -92,7 +113,7 @@ export function createAdminApp(ctx: AppContext, deps: AdminAppDeps): Hono {
   app.get('/api/failures/groups', async (c) => c.json(await listFailureGroups(ctx, validate(schemas.groups, c.req.query(), 'query'))));
   app.post('/api/requeue', async (c) => {
     const { dryRun, now, ids, ...filter } = validate(schemas.requeue, await jsonBody(c.req.raw), 'body');
-    return c.json(await requeueFailedImages(ctx, { ...filter, ...(ids ? { imageIds: ids } : {}) }, { dryRun, now }));
+    return c.json(await requeueFailedImages(ctx, { ...filter, ...(ids ? { imageIds: ids } : {}) }, { dryRun, now, deadline: requestDeadline() }));
   });
 
   app.get('/api/dlq', async (c) => c.json(await peekDlq(ctx, validate(schemas.dlqPeek, c.req.query(), 'query'))));
@@ -117,7 +138,7 @@ export function createAdminApp(ctx: AppContext, deps: AdminAppDeps): Hono {
     async (c) => {
       const form = validate(schemas.upload, await c.req.parseBody(), 'form');
       const body = Buffer.from(await form.file.arrayBuffer());
-      const result = await uploadSpreadsheet(ctx, { supplierCode: form.supplier, fileName: form.file.name, body }, { now: form.now ?? false });
+      const result = await uploadSpreadsheet(ctx, { supplierCode: form.supplier, fileName: form.file.name, body }, { now: form.now ?? false, deadline: requestDeadline() });
       return c.json(result, 201);
     },
   );

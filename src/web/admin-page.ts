@@ -2,7 +2,7 @@
  * The admin page: server-rendered HTML, a stylesheet and a small vanilla script that calls the JSON
  * API with the token the admin typed (kept in sessionStorage) and refreshes every 2 s. No build step.
  */
-export function adminPage(options: { maxUploadBytes: number }): string {
+export function adminPage(options: { maxUploadBytes: number; nonce: string }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -65,7 +65,7 @@ export function adminPage(options: { maxUploadBytes: number }): string {
     </section>
   </div>
 </main>
-<script>
+<script nonce="${options.nonce}">
 const MAX_UPLOAD_BYTES = ${options.maxUploadBytes};
 ${script}
 </script>

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { queueDepth } from '../../src/admin/queue-depth.ts';
+import { queueDepth } from '../../src/queue/queue-depth.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { AppContext } from '../../src/context.ts';
 import type { FixtureCdn } from '../../src/local/fixture-cdn.ts';

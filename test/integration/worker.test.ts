@@ -2,7 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueDepth } from '../../src/admin/queue-depth.ts';
+import { queueDepth } from '../../src/queue/queue-depth.ts';
 import type { AppContext } from '../../src/context.ts';
 import { type FixtureCdn, startFixtureCdn } from '../../src/local/fixture-cdn.ts';
 import { createImageFetcher } from '../../src/images/fetch.ts';

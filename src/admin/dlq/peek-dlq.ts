@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { AppContext } from '../../context.ts';
 import { decodeImageMessage } from '../../queue/messages.ts';
-import { queueDepth } from '../queue-depth.ts';
+import { queueDepth } from '../../queue/queue-depth.ts';
 import { requireDlq } from './require-dlq.ts';
 
 export interface DlqMessage {

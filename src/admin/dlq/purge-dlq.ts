@@ -1,7 +1,7 @@
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import type { AppContext } from '../../context.ts';
 import { AdminError, AdminErrorKind } from '../errors.ts';
-import { queueDepth } from '../queue-depth.ts';
+import { queueDepth } from '../../queue/queue-depth.ts';
 import { requireDlq } from './require-dlq.ts';
 
 /** Deletes every message in the DLQ; refuses unless `confirm` is true. Returns the depth it purged. */

@@ -8,7 +8,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import type { AppContext } from '../../context.ts';
-import { queueDepth } from '../queue-depth.ts';
+import { queueDepth } from '../../queue/queue-depth.ts';
 import { requireDlq } from './require-dlq.ts';
 
 export const RedriveMethod = {

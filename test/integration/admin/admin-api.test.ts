@@ -51,7 +51,14 @@ describe('admin HTTP API', () => {
   it('serves the page without a token, and no /api endpoint without the right one', async () => {
     const page = await call('/', { auth: null });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('id="upload-form"');
+    const html = await page.text();
+    expect(html).toContain('id="upload-form"');
+    // Not frameable, and only the page's own script (carrying this response's nonce) may run.
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("frame-ancestors 'none'");
+    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(html).toContain(`<script nonce="${nonce}">`);
     for (const auth of [null, 'wrong-token', `${token}x`, '']) {
       const response = await call('/api/status', { auth });
       expect(response.status).toBe(401);

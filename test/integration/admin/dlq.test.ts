@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { peekDlq } from '../../../src/admin/dlq/peek-dlq.ts';
 import { purgeDlq } from '../../../src/admin/dlq/purge-dlq.ts';
 import { redriveDlq } from '../../../src/admin/dlq/redrive-dlq.ts';
-import { queueDepth } from '../../../src/admin/queue-depth.ts';
+import { queueDepth } from '../../../src/queue/queue-depth.ts';
 import type { AppContext } from '../../../src/context.ts';
 import { encodeImageMessage } from '../../../src/queue/messages.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';

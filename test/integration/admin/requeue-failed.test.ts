@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { queueDepth } from '../../../src/admin/queue-depth.ts';
+import { queueDepth } from '../../../src/queue/queue-depth.ts';
 import { requeueFailedImages } from '../../../src/admin/requeue-failed.ts';
 import type { AppContext } from '../../../src/context.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
