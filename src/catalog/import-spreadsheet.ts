@@ -13,6 +13,7 @@ import { readXlsxRows } from './read-xlsx.ts';
 import { Severity, maxCellLength, validateRow, type ProductRow, type RowIssue, type SheetRow } from './row-validation.ts';
 import { spoolToTempFile } from './spool-to-file.ts';
 import { insertRowIssues, writeProductBatch, type BatchTarget } from './write-batch.ts';
+import { isTransientDatabaseError } from '../db/transient-error.ts';
 
 export interface ImportSummary extends ImportCounts {
   importId: number;
@@ -152,13 +153,15 @@ async function importRows(tx: Executor, rows: AsyncIterable<SheetRow>, context: 
 
 /**
  * Records why an import did not happen (its transaction, if any, rolled back): a transient error
- * (reading the object) puts it back to uploaded until its attempts run out; anything else fails it.
+ * (reading the object, or the database) puts it back to uploaded until its attempts run out;
+ * anything else fails it.
  * Rethrows only when even that cannot be written.
  */
 export async function recordImportFailure(ctx: AppContext, importId: number, error: unknown): Promise<ImportSummary> {
   const reason = error instanceof CatalogError ? error.message : `import failed: ${error instanceof Error ? error.message : String(error)}`;
   const kind = error instanceof CatalogError ? error.kind : 'unexpected';
-  if (error instanceof CatalogError && error.transient) {
+  // A deadlock, failover or lost connection says nothing about the file: try it again next tick.
+  if ((error instanceof CatalogError && error.transient) || isTransientDatabaseError(error)) {
     const retry = await markImportForRetry(ctx.db, importId, reason);
     ctx.log.warn('spreadsheet import interrupted', { importId, kind, status: retry?.status, error: retry?.error });
     return { importId, status: retry?.status ?? ImportStatus.failed, ...zeroCounts(), error: retry?.error ?? reason };

@@ -26,8 +26,15 @@ async function upsertProducts(tx: Executor, target: BatchTarget, products: reado
                            ${sql.param(products.map((p) => JSON.stringify(p.fields)))}::jsonb[])
                WITH ORDINALITY AS t(sku, title, fields, ord)
     ), upserted AS (
+      -- Unchanged rows are filtered out before the INSERT: ON CONFLICT locks every conflicting row even
+      -- when its WHERE skips the update, and a re-import would hold the locks of the whole file,
+      -- stalling workers finishing images of those products until it commits.
       INSERT INTO products AS p (supplier_id, sku, title, fields, last_import_id)
-      SELECT ${target.supplierId}, sku, title, fields, ${target.importId} FROM input
+      SELECT ${target.supplierId}, i.sku, i.title, i.fields, ${target.importId} FROM input i
+       WHERE NOT EXISTS (
+         SELECT 1 FROM products e
+          WHERE e.supplier_id = ${target.supplierId} AND e.sku = i.sku
+            AND (e.title, e.fields) IS NOT DISTINCT FROM (i.title, i.fields))
       ON CONFLICT (supplier_id, sku) DO UPDATE
          SET title = excluded.title, fields = excluded.fields, last_import_id = excluded.last_import_id, updated_at = now()
        WHERE (p.title, p.fields) IS DISTINCT FROM (excluded.title, excluded.fields)
@@ -71,9 +78,13 @@ async function syncProductImages(tx: Executor, target: BatchTarget, productIds: 
 
   const { rows } = await tx.execute(sql`
     INSERT INTO product_images AS pi (product_id, position, source_url, import_id)
-    SELECT product_id, position, source_url, ${target.importId}
+    SELECT t.product_id, t.position, t.source_url, ${target.importId}
       FROM unnest(${sql.param(imageProductIds)}::bigint[], ${sql.param(positions)}::smallint[], ${sql.param(urls)}::text[])
            AS t(product_id, position, source_url)
+     -- As for products: leave unchanged images unlocked, so workers holding them are not stalled.
+     WHERE NOT EXISTS (
+       SELECT 1 FROM product_images e
+        WHERE e.product_id = t.product_id AND e.position = t.position AND e.source_url = t.source_url)
     ON CONFLICT (product_id, position) DO UPDATE
        SET source_url = excluded.source_url, import_id = excluded.import_id, status = ${ImageStatus.pending},
            attempts = 0, lease_until = NULL, error_kind = NULL, last_error = NULL, s3_key = NULL, url = NULL,

@@ -1,0 +1,12 @@
+/**
+ * Whether a database error is worth retrying: the connection went away (SQLSTATE class 08, or
+ * 57P01–57P03 admin shutdown / crash / cannot connect now), a deadlock or serialization failure
+ * (class 40), or the server ran out of resources (class 53). Constraint violations and bad SQL are not.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  if (/^(08|40|53)/.test(code) || /^57P0[1-3]$/.test(code)) return true;
+  // Node-level failures reaching the server (pg reports them without a SQLSTATE).
+  return ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE'].includes(code);
+}

@@ -1,0 +1,53 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeProductBatch } from '../../../src/catalog/write-batch.ts';
+import type { ProductRow } from '../../../src/catalog/row-validation.ts';
+import type { AppContext } from '../../../src/context.ts';
+import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
+
+const rows: ProductRow[] = [1, 2, 3].map((n) => ({
+  rowNumber: n + 1,
+  sku: `L-${n}`,
+  title: `Lock ${n}`,
+  fields: { colour: 'red' },
+  imageUrls: [`https://cdn.example.test/${n}.jpg`],
+}));
+
+// Row locks need two sessions; the embedded PGlite has one, so this runs on a real server
+// (CI sets DATABASE_URL to the machine's PostgreSQL).
+describe.runIf(Boolean(process.env.DATABASE_URL))('re-importing unchanged rows takes no row locks', () => {
+  let env: TestEnvironment;
+  let ctx: AppContext;
+  let other: pg.Client;
+  let target: Parameters<typeof writeProductBatch>[1];
+
+  beforeAll(async () => {
+    env = await startTestEnvironment();
+    ctx = env.ctx;
+    other = new pg.Client({ connectionString: ctx.config.databaseUrl });
+    await other.connect();
+    const { rows: s } = await ctx.pool.query<{ id: number }>(`INSERT INTO suppliers (code, name) VALUES ('locks', 'locks') RETURNING id`);
+    const { rows: i } = await ctx.pool.query<{ id: number }>(
+      `INSERT INTO imports (supplier_id, source_key, file_name) VALUES ($1, 'uploads/locks/a.csv', 'a.csv') RETURNING id`,
+      [s[0]!.id],
+    );
+    target = { supplierId: s[0]!.id, importId: i[0]!.id, replaceImages: true };
+    await ctx.db.transaction((tx) => writeProductBatch(tx, target, rows));
+  });
+  afterAll(async () => {
+    await other?.end();
+    await env?.stop();
+  });
+
+  it('a worker can lock the products and images of an identical batch while the import is still open', async () => {
+    await ctx.db.transaction(async (tx) => {
+      const written = await writeProductBatch(tx, target, rows);
+      expect(written).toEqual({ productsUpserted: 0, imagesPending: 0 });
+      // While this transaction is open, another session must get the rows at once.
+      const products = await other.query(`SELECT id FROM products FOR UPDATE NOWAIT`);
+      const images = await other.query(`SELECT id FROM product_images FOR UPDATE NOWAIT`);
+      expect(products.rowCount).toBe(3);
+      expect(images.rowCount).toBe(3);
+    });
+  });
+});

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { isTransientDatabaseError } from '../../src/db/transient-error.ts';
+
+describe('isTransientDatabaseError', () => {
+  it.each([
+    ['40P01', true], // deadlock
+    ['40001', true], // serialization failure
+    ['08006', true], // connection failure
+    ['57P01', true], // admin shutdown (failover)
+    ['53300', true], // too many connections
+    ['ECONNRESET', true],
+    ['23505', false], // unique violation
+    ['42601', false], // syntax error
+    ['57014', false], // statement cancelled by us
+  ])('%s → %s', (code, expected) => {
+    expect(isTransientDatabaseError(Object.assign(new Error('x'), { code }))).toBe(expected);
+  });
+
+  it('is false for errors without a code', () => {
+    expect(isTransientDatabaseError(new Error('plain'))).toBe(false);
+    expect(isTransientDatabaseError(undefined)).toBe(false);
+  });
+});
