@@ -6,7 +6,8 @@ export type Db = NodePgDatabase<typeof schema>;
 
 /** One pg Pool and the drizzle handle over it. Raw SQL that matters goes through `pool` or `db.execute`. */
 export function createDb(url: string, poolMax: number) {
-  const pool = new pg.Pool({ connectionString: url, max: poolMax });
+  // A database that does not answer must fail fast (and be retried), not hang a Lambda to its timeout.
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
   const db = drizzle(pool, { schema });

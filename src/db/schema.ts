@@ -136,6 +136,8 @@ export const productImages = pgTable(
   (t) => [
     uniqueIndex('product_images_product_position_unique').on(t.productId, t.position),
     index('product_images_status_idx').on(t.status, t.leaseUntil),
+    // Per-import progress (polled by the admin page) and `requeue --import`.
+    index('product_images_import_status_idx').on(t.importId, t.status),
   ],
 );
 

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isProcessAlive } from './process-lock.ts';
 
 interface DevLock {
   pid: number;
@@ -7,15 +8,6 @@ interface DevLock {
 }
 
 const lockPath = (dataDir: string) => join(resolve(dataDir), 'dev.json');
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Records that `dev` owns DATA_DIR; returns the function that releases it. */
 export function claimDevLock(dataDir: string, url: string): () => void {
@@ -32,7 +24,7 @@ export function claimDevLock(dataDir: string, url: string): () => void {
 export function runningDev(dataDir: string): DevLock | undefined {
   try {
     const lock = JSON.parse(readFileSync(lockPath(dataDir), 'utf8')) as DevLock;
-    return lock.pid !== process.pid && isAlive(lock.pid) ? lock : undefined;
+    return lock.pid !== process.pid && isProcessAlive(lock.pid) ? lock : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { acquireProcessLock } from './process-lock.ts';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -14,7 +16,18 @@ export interface EmbeddedPostgres {
  */
 export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedPostgres> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  // Its files belong to one process: a second one opening them would corrupt the database.
+  const release = dataDir
+    ? acquireProcessLock(
+        join(dataDir, 'owner.pid'),
+        `the embedded database in ${dataDir}`,
+        ': stop it first, or set DATABASE_URL to a PostgreSQL that several processes can share',
+      )
+    : () => {};
+  const pglite = await PGlite.create(dataDir).catch((error: unknown) => {
+    release();
+    throw error;
+  });
   // Spare slots: a pool that closes and reconnects at once would otherwise be refused while the old
   // socket is still detaching, and a test may hold a few one-connection pools side by side. Only one
   // connection may be busy at a time (see above): the server runs their queries in one session.
@@ -25,6 +38,7 @@ export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedP
     async stop() {
       await server.stop();
       await pglite.close();
+      release();
     },
   };
 }

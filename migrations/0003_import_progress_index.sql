@@ -1,0 +1,1 @@
+CREATE INDEX "product_images_import_status_idx" ON "product_images" USING btree ("import_id","status");
