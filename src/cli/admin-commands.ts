@@ -195,23 +195,19 @@ export function registerAdminCommands(program: Command, json: Option): void {
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
       process.once('SIGTERM', () => stop.abort());
-      await withSession(
-        async (session) => {
-          const control = tickSchedule(session);
-          try {
-            await runDevServer({
-              ctx: session.ctx,
-              schedule: control,
-              embeddedAws: session.stack.embedded.aws,
-              signal: stop.signal,
-              say: (line) => process.stderr.write(`${line}\n`),
-            });
-          } finally {
-            control.close();
-          }
-        },
-        // The sample supplier's images come from the fixture CDN on loopback, which the fetch guard refuses unless allowed.
-        (config) => ({ ...config, fetch: { ...config.fetch, allowHosts: [...config.fetch.allowHosts, '127.0.0.1'] } }),
-      );
+      await withSession(async (session) => {
+        const control = tickSchedule(session);
+        try {
+          await runDevServer({
+            ctx: session.ctx,
+            schedule: control,
+            embeddedAws: session.stack.embedded.aws,
+            signal: stop.signal,
+            say: (line) => process.stderr.write(`${line}\n`),
+          });
+        } finally {
+          control.close();
+        }
+      });
     });
 }

@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import { type AppContext, createContext } from '../context.ts';
 import { runningDev } from '../local/dev-lock.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
@@ -14,11 +14,8 @@ export interface Session {
  * for whatever is unset, the real services for whatever is set. Always closes what it opened.
  * Refuses while `dev` runs on the same DATA_DIR: the embedded Postgres is one process's files.
  */
-export async function withSession<T>(
-  run: (session: Session) => Promise<T>,
-  adjust: (config: Config) => Config = (config) => config,
-): Promise<T> {
-  const config = adjust(loadConfig());
+export async function withSession<T>(run: (session: Session) => Promise<T>): Promise<T> {
+  const config = loadConfig();
   const dev = config.databaseUrl ? undefined : runningDev(config.local.dataDir);
   if (dev) {
     throw new Error(`dev (pid ${dev.pid}) holds the embedded database in DATA_DIR: use ${dev.url}/ or its API, or stop it first`);

@@ -8,7 +8,7 @@ import { getStatus } from '../admin/status.ts';
 import { registerUpload } from '../catalog/index.ts';
 import { table } from '../cli/output.ts';
 import { withSession } from '../cli/session.ts';
-import { type FixtureCdn, startFixtureCdn } from '../local/fixture-cdn.ts';
+import { allowingFixtureCdn, type FixtureCdn, startFixtureCdnPreferring } from '../local/fixture-cdn.ts';
 import { runLocalWorker } from '../local/local-worker.ts';
 import { runTick, RunTrigger } from '../scheduled/run-tick.ts';
 import { buildSampleCatalog } from './sample-catalog.ts';
@@ -38,69 +38,65 @@ async function sampleWorkbook(dataDir: string, cdn: FixtureCdn): Promise<Buffer>
  */
 export async function runDemo(options: { json: boolean }): Promise<void> {
   const started = performance.now();
-  await withSession(
-    async ({ ctx, stack }) => {
-      const cdn = await startFixtureCdn({ port: ctx.config.local.demoCdnPort });
-      try {
-        say(`stack: Postgres ${stack.embedded.postgres ? 'embedded (PGlite)' : 'from DATABASE_URL'}, SQS/S3 ${stack.embedded.aws ? `embedded (fauxqs at ${ctx.config.aws.endpoint})` : 'from the environment'}`);
-        say(`fixture CDN: ${cdn.baseUrl}`);
-        const workbook = await sampleWorkbook(ctx.config.local.dataDir, cdn);
-        const upload = await registerUpload(ctx, { supplierCode: 'acme', fileName: 'acme-catalog.xlsx', body: workbook });
-        say(`1. uploaded acme-catalog.xlsx → import #${upload.importId}${upload.duplicateOf ? ` (same file as #${upload.duplicateOf})` : ''}`);
-        const tick = await runTick(ctx, RunTrigger.cli);
-        const imported = tick.imports.find((i) => i.importId === upload.importId);
-        say(`2. tick #${tick.runId}: ${imported?.rowsImported ?? 0} rows imported, ${imported?.rowsFailed ?? 0} rejected; ${tick.enqueued} images enqueued`);
-        const workStarted = performance.now();
-        const work = await runLocalWorker(ctx, { untilIdle: true });
-        const workSeconds = (performance.now() - workStarted) / 1000;
-        say(`3. worker: ${work.messages} messages in ${work.invocations} batches (${work.failures} retried)`);
+  await withSession(async ({ ctx, stack }) => {
+    const cdn = await startFixtureCdnPreferring(ctx.config.local.demoCdnPort);
+    try {
+      say(`stack: Postgres ${stack.embedded.postgres ? 'embedded (PGlite)' : 'from DATABASE_URL'}, SQS/S3 ${stack.embedded.aws ? `embedded (fauxqs at ${ctx.config.aws.endpoint})` : 'from the environment'}`);
+      say(`fixture CDN: ${cdn.baseUrl}`);
+      const workbook = await sampleWorkbook(ctx.config.local.dataDir, cdn);
+      const upload = await registerUpload(ctx, { supplierCode: 'acme', fileName: 'acme-catalog.xlsx', body: workbook });
+      say(`1. uploaded acme-catalog.xlsx → import #${upload.importId}${upload.duplicateOf ? ` (same file as #${upload.duplicateOf})` : ''}`);
+      const tick = await runTick(ctx, RunTrigger.cli);
+      const imported = tick.imports.find((i) => i.importId === upload.importId);
+      say(`2. tick #${tick.runId}: ${imported?.rowsImported ?? 0} rows imported, ${imported?.rowsFailed ?? 0} rejected; ${tick.enqueued} images enqueued`);
+      const workStarted = performance.now();
+      const work = await runLocalWorker({ ...ctx, config: allowingFixtureCdn(ctx.config, cdn) }, { untilIdle: true });
+      const workSeconds = (performance.now() - workStarted) / 1000;
+      say(`3. worker: ${work.messages} messages in ${work.invocations} batches (${work.failures} retried)`);
 
-        const [status, products, failures, rowErrors] = await Promise.all([
-          getStatus(ctx, { supplier: 'acme' }),
-          listProducts(ctx, { supplier: 'acme' }),
-          listFailures(ctx, { supplier: 'acme' }),
-          listRowErrors(ctx, upload.importId),
-        ]);
-        const converted = work.messages - work.failures;
-        const summary = {
-          importId: upload.importId,
-          products: status.products,
-          images: status.images,
-          failuresByKind: status.failuresByKind,
-          rowErrors,
-          processedThisRun: work.messages,
-          elapsedSeconds: Number(((performance.now() - started) / 1000).toFixed(2)),
-          imagesPerSecond: workSeconds > 0 ? Number((converted / workSeconds).toFixed(1)) : 0,
-          sample: products.filter((p) => p.imageUrls.length > 0).slice(0, 3),
-        };
-        if (options.json) {
-          process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-          return;
-        }
-        say();
-        say(`products: ${summary.products}`);
-        say(`images: ${Object.entries(status.images).map(([k, v]) => `${v} ${k}`).join(', ')}`);
-        say(`failed by kind: ${status.failuresByKind.map((f) => `${f.kind} ${f.count}`).join(', ') || 'none'}`);
-        say(`this run: ${work.messages} images processed in ${workSeconds.toFixed(1)} s (${summary.imagesPerSecond} images/s); whole demo ${summary.elapsedSeconds} s`);
-        say();
-        say('rows the import rejected or warned about:');
-        say(table(rowErrors.map((e) => ({ row: e.rowNumber, column: e.column ?? '', severity: e.severity, message: e.message }))));
-        say();
-        say('failed images:');
-        say(table(failures.map((f) => ({ sku: f.sku, pos: f.position, kind: f.kind, error: f.error }))));
-        say();
-        say('a few products and their WebP URLs:');
-        for (const product of summary.sample) {
-          say(`  ${product.sku}  ${product.title}`);
-          for (const url of product.imageUrls) say(`    ${url}`);
-        }
-        say();
-        say('Run it again: the same file changes nothing and no image is downloaded twice. Try `npm run cli -- status`.');
-      } finally {
-        await cdn.close();
+      const [status, products, failures, rowErrors] = await Promise.all([
+        getStatus(ctx, { supplier: 'acme' }),
+        listProducts(ctx, { supplier: 'acme' }),
+        listFailures(ctx, { supplier: 'acme' }),
+        listRowErrors(ctx, upload.importId),
+      ]);
+      const converted = work.messages - work.failures;
+      const summary = {
+        importId: upload.importId,
+        products: status.products,
+        images: status.images,
+        failuresByKind: status.failuresByKind,
+        rowErrors,
+        processedThisRun: work.messages,
+        elapsedSeconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+        imagesPerSecond: workSeconds > 0 ? Number((converted / workSeconds).toFixed(1)) : 0,
+        sample: products.filter((p) => p.imageUrls.length > 0).slice(0, 3),
+      };
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        return;
       }
-    },
-    // The fixture CDN listens on loopback, which the fetch guard refuses unless explicitly allowed.
-    (config) => ({ ...config, fetch: { ...config.fetch, allowHosts: [...config.fetch.allowHosts, '127.0.0.1'] } }),
-  );
+      say();
+      say(`products: ${summary.products}`);
+      say(`images: ${Object.entries(status.images).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+      say(`failed by kind: ${status.failuresByKind.map((f) => `${f.kind} ${f.count}`).join(', ') || 'none'}`);
+      say(`this run: ${work.messages} images processed in ${workSeconds.toFixed(1)} s (${summary.imagesPerSecond} images/s); whole demo ${summary.elapsedSeconds} s`);
+      say();
+      say('rows the import rejected or warned about:');
+      say(table(rowErrors.map((e) => ({ row: e.rowNumber, column: e.column ?? '', severity: e.severity, message: e.message }))));
+      say();
+      say('failed images:');
+      say(table(failures.map((f) => ({ sku: f.sku, pos: f.position, kind: f.kind, error: f.error }))));
+      say();
+      say('a few products and their WebP URLs:');
+      for (const product of summary.sample) {
+        say(`  ${product.sku}  ${product.title}`);
+        for (const url of product.imageUrls) say(`    ${url}`);
+      }
+      say();
+      say('Run it again: the same file changes nothing and no image is downloaded twice. Try `npm run cli -- status`.');
+    } finally {
+      await cdn.close();
+    }
+  });
 }

@@ -71,22 +71,47 @@ function sameFamily(address: Address, other: Address): Address | undefined {
   return undefined;
 }
 
-/** True when an allow-list entry (hostname, IP or CIDR) names this host or address. */
-function isAllowListed(host: string, allowHosts: readonly string[]): boolean {
+/** An allow-list entry: a hostname, IP or CIDR, optionally scoped to one port (`127.0.0.1:47800`, `[::1]:8080`). */
+function parseEntry(entry: string): { host: string; port: number | undefined } {
+  const lower = entry.toLowerCase();
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(lower);
+  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : undefined };
+  const hostPort = /^([^:/]+):(\d+)$/.exec(lower);
+  if (hostPort) return { host: hostPort[1]!, port: Number(hostPort[2]) };
+  return { host: lower, port: undefined };
+}
+
+function entryNames(entry: string, name: string, address: Address | undefined): boolean {
+  if (!address) return entry === name;
+  if (ipaddr.isValidCIDR(entry)) {
+    const [network, bits] = ipaddr.parseCIDR(entry);
+    const candidate = sameFamily(address, network);
+    return candidate !== undefined && candidate.match(network, bits);
+  }
+  const listed = parseIpOrUndefined(entry);
+  const candidate = listed && sameFamily(address, listed);
+  return candidate !== undefined && candidate.toNormalizedString() === listed!.toNormalizedString();
+}
+
+/**
+ * How the allow-list treats this host: 'any' port, 'other-port' (listed, but only for other ports),
+ * or undefined (not listed). Without a port (the connect-time lookup) any entry naming the host counts.
+ */
+function allowListing(host: string, allowHosts: readonly string[], port?: number): 'any' | 'other-port' | undefined {
   const name = host.toLowerCase().replace(/\.$/, '');
   const address = parseIpOrUndefined(name);
-  return allowHosts.some((entry) => {
-    const wanted = entry.toLowerCase();
-    if (!address) return wanted === name;
-    if (ipaddr.isValidCIDR(wanted)) {
-      const [network, bits] = ipaddr.parseCIDR(wanted);
-      const candidate = sameFamily(address, network);
-      return candidate !== undefined && candidate.match(network, bits);
-    }
-    const listed = parseIpOrUndefined(wanted);
-    const candidate = listed && sameFamily(address, listed);
-    return candidate !== undefined && candidate.toNormalizedString() === listed!.toNormalizedString();
-  });
+  let listing: 'any' | 'other-port' | undefined;
+  for (const raw of allowHosts) {
+    const entry = parseEntry(raw);
+    if (!entryNames(entry.host, name, address)) continue;
+    if (entry.port === undefined || port === undefined || entry.port === port) return 'any';
+    listing = 'other-port';
+  }
+  return listing;
+}
+
+function isAllowListed(host: string, allowHosts: readonly string[]): boolean {
+  return allowListing(host, allowHosts) === 'any';
 }
 
 function defaultPort(url: URL): number {
@@ -112,8 +137,12 @@ export function checkUrl(url: string, policy: GuardPolicy): URL {
   if (parsed.username || parsed.password) {
     throw new ImageError(ErrorKind.badUrl, `${url}: URLs with credentials are refused`);
   }
-  const allowed = isAllowListed(parsed.hostname, policy.allowHosts);
   const port = defaultPort(parsed);
+  const listing = allowListing(parsed.hostname, policy.allowHosts, port);
+  if (listing === 'other-port') {
+    throw new ImageError(ErrorKind.blockedAddress, `${url}: ${parsed.hostname} is allowed only on another port`);
+  }
+  const allowed = listing === 'any';
   if (!allowed && !policy.allowedPorts.includes(port)) {
     throw new ImageError(
       ErrorKind.blockedAddress,

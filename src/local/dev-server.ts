@@ -8,7 +8,7 @@ import { runTick, RunTrigger } from '../scheduled/run-tick.ts';
 import { createAdminApp } from '../web/admin-app.ts';
 import { listenApp } from '../web/listen.ts';
 import { claimDevLock } from './dev-lock.ts';
-import { type FixtureCdn, startFixtureCdn } from './fixture-cdn.ts';
+import { allowingFixtureCdn, type FixtureCdn, startFixtureCdnPreferring } from './fixture-cdn.ts';
 import { runLocalWorker } from './local-worker.ts';
 import { startLocalTimer } from './local-schedule.ts';
 
@@ -35,7 +35,7 @@ export async function runDevServer(options: DevOptions): Promise<void> {
   let cdn: FixtureCdn | undefined;
   try {
     // The demo's port keeps sample URLs stable across restarts; when it is taken, any port.
-    if (options.embeddedAws) cdn = await startFixtureCdn({ port: ctx.config.local.demoCdnPort }).catch(() => startFixtureCdn());
+    if (options.embeddedAws) cdn = await startFixtureCdnPreferring(ctx.config.local.demoCdnPort);
     say(`admin page: ${server.url}/`);
     say(`token:      ${token}${ctx.config.adminToken ? ' (ADMIN_TOKEN)' : ' (generated; set ADMIN_TOKEN to keep one)'}`);
     say(`data:       ${resolve(ctx.config.local.dataDir)}`);
@@ -49,7 +49,7 @@ export async function runDevServer(options: DevOptions): Promise<void> {
       say(`schedule:   local timer, ${status.enabled ? status.expression : 'paused'}; the worker polls the queue here`);
       background.push(
         startLocalTimer(ctx, { tick: () => runTick(ctx, RunTrigger.schedule), signal }),
-        runLocalWorker(ctx, { untilIdle: false, signal }),
+        runLocalWorker({ ...ctx, config: allowingFixtureCdn(ctx.config, cdn) }, { untilIdle: false, signal }),
       );
     } else {
       say('schedule:   EventBridge Scheduler; the deployed functions run the ticks and the worker');

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import zlib from 'node:zlib';
+import type { Config } from '../config.ts';
 import { renderSampleImage } from './sample-images.ts';
 
 /** What the fixture CDN serves at a path. */
@@ -225,4 +226,18 @@ export async function startFixtureCdn(options: { port?: number } = {}): Promise<
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/** Starts on `port` (stable URLs from run to run), or on any free port when that one is taken. */
+export function startFixtureCdnPreferring(port: number): Promise<FixtureCdn> {
+  return startFixtureCdn({ port }).catch(() => startFixtureCdn());
+}
+
+/**
+ * The config a local worker needs to fetch from this CDN: loopback is refused by the fetch guard, so
+ * exactly this CDN's address and port are allowed, and nothing else on the machine.
+ */
+export function allowingFixtureCdn(config: Config, cdn: FixtureCdn): Config {
+  const { host } = new URL(cdn.baseUrl);
+  return { ...config, fetch: { ...config.fetch, allowHosts: [...config.fetch.allowHosts, host] } };
 }

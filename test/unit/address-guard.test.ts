@@ -143,6 +143,18 @@ describe('checkUrl', () => {
     expect(refusal(() => checkUrl('http://10.21.0.1:443/a.jpg', policy)).kind).toBe(ErrorKind.blockedAddress);
     expect(refusal(() => checkUrl('http://169.254.169.254/', policy)).kind).toBe(ErrorKind.blockedAddress);
   });
+
+  it('scopes an entry with a port to that port only (the demo allows just its fixture CDN)', () => {
+    const policy: GuardPolicy = { allowHosts: ['127.0.0.1:47800', '[::1]:8080', 'mirror.internal:9000'], allowedPorts: [80, 443] };
+    expect(checkUrl('http://127.0.0.1:47800/a.jpg', policy).port).toBe('47800');
+    expect(checkUrl('http://[::1]:8080/a.jpg', policy).port).toBe('8080');
+    expect(checkUrl('http://mirror.internal:9000/a.jpg', policy).port).toBe('9000');
+    for (const url of ['http://127.0.0.1:5432/', 'http://127.0.0.1/', 'http://[::1]/', 'http://mirror.internal/a.jpg']) {
+      const error = refusal(() => checkUrl(url, policy));
+      expect(error.kind).toBe(ErrorKind.blockedAddress);
+      expect(error.message).toContain('allowed only on another port');
+    }
+  });
 });
 
 describe('guarded lookup', () => {
