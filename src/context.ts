@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, QueueDoesNotExist, SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from './config.ts';
 import { ConfigError } from './config.ts';
 import { createDb, type Db } from './db/client.ts';
@@ -47,7 +47,13 @@ export async function createContext(config: Config, log: Log): Promise<AppContex
   const { pool, db } = createDb(config.databaseUrl, config.databasePoolMax);
   const { sqs, s3 } = createAwsClients(config);
   const queueUrl = await resolveQueueUrl(sqs, config.queue.url, config.queue.name);
-  const dlqUrl = config.queue.dlqUrl ?? (await resolveQueueUrl(sqs, undefined, config.queue.dlqName).catch(() => undefined));
+  // A deployment without a DLQ is allowed (admin DLQ commands then say so); any other error is real.
+  const dlqUrl =
+    config.queue.dlqUrl ??
+    (await resolveQueueUrl(sqs, undefined, config.queue.dlqName).catch((error: unknown) => {
+      if (error instanceof QueueDoesNotExist) return undefined;
+      throw error;
+    }));
   return {
     config,
     db,

@@ -17,6 +17,8 @@ export const CatalogErrorKind = {
   /** An xlsx whose zip would inflate past the limits (size, entry count, ratio, lying sizes). */
   zipBomb: 'zip_bomb',
   importNotFound: 'import_not_found',
+  /** The generated upload key was taken (a race): nothing was registered, uploading again works. */
+  duplicateUpload: 'duplicate_upload',
   /** The uploaded object is gone or forbidden (S3 4xx): retrying will not bring it back. */
   sourceMissing: 'source_missing',
   /** Reading the uploaded object failed on the way (network, S3 5xx, throttling): worth another try. */

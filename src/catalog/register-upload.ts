@@ -46,7 +46,9 @@ export async function registerUpload(
     fileHash,
     fileBytes: upload.body.length,
   });
-  if (importId === undefined) throw new Error(`upload key ${sourceKey} is already registered`);
+  if (importId === undefined) {
+    throw new CatalogError(CatalogErrorKind.duplicateUpload, `upload key ${sourceKey} is already registered: upload again`);
+  }
   const duplicateOf = await findDoneImportOfFile(ctx.db, supplierId, fileHash, importId);
   ctx.log.info('upload registered', { importId, sourceKey, duplicateOf });
   return duplicateOf === undefined ? { importId, sourceKey } : { importId, sourceKey, duplicateOf };

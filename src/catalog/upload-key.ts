@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { CatalogError, CatalogErrorKind } from './errors.ts';
 
 const supplierCodePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -27,10 +28,13 @@ export function sanitizeFileName(fileName: string): string {
   return safe.slice(0, 120 - extension.length) + extension;
 }
 
-/** `uploads/<supplier>/<timestamp>-<file>`: sorts by time within a supplier, never collides with a re-upload. */
+/**
+ * `uploads/<supplier>/<timestamp>-<random>-<file>`: sorts by time within a supplier; the random part
+ * keeps two uploads of one file name in the same millisecond from overwriting each other's object.
+ */
 export function buildUploadKey(prefix: string, supplierCode: string, at: Date, fileName: string): string {
   const timestamp = at.toISOString().replace(/[:.]/g, '-');
-  return `${prefix}${supplierCode}/${timestamp}-${sanitizeFileName(fileName)}`;
+  return `${prefix}${supplierCode}/${timestamp}-${randomBytes(3).toString('hex')}-${sanitizeFileName(fileName)}`;
 }
 
 /** Reads `uploads/<supplier>/<file>` back; undefined for any other shape (folders, deeper paths, bad codes). */

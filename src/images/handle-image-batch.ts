@@ -2,6 +2,7 @@ import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import pLimit from 'p-limit';
 import type { AppContext } from '../context.ts';
 import { decodeImageMessage } from '../queue/messages.ts';
+import { ErrorKind } from './errors.ts';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from '../queue/sqs-event.ts';
 import { type ImageDownloader, type ImageOutcome, processImage } from './process-image.ts';
 
@@ -15,7 +16,7 @@ async function processRecord(ctx: AppContext, downloader: ImageDownloader, recor
   const decoded = decodeImageMessage(record.body);
   if (!decoded.ok) {
     // Nothing to record it against: it fails until the redrive policy moves it to the DLQ.
-    ctx.log.error('invalid message', { messageId: record.messageId, reason: decoded.reason });
+    ctx.log.error('invalid message', { messageId: record.messageId, kind: ErrorKind.invalidMessage, reason: decoded.reason });
     return undefined;
   }
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');

@@ -1,4 +1,5 @@
 import {
+  ConflictException,
   CreateScheduleCommand,
   GetScheduleCommand,
   type GetScheduleCommandOutput,
@@ -95,6 +96,7 @@ export function createAwsScheduleControl(deps: AwsScheduleDeps): ScheduleControl
       const at = nextMinute(deps.now());
       const stamp = at.toISOString().slice(0, 19);
       const scheduleName = `${deps.name}-now-${stamp.replace(/\D/g, '')}`.slice(-64);
+      // A second "run now" within the same minute finds that minute's run already scheduled: same answer.
       await deps.scheduler.send(
         new CreateScheduleCommand({
           Name: scheduleName,
@@ -106,7 +108,9 @@ export function createAwsScheduleControl(deps: AwsScheduleDeps): ScheduleControl
           ActionAfterCompletion: 'DELETE',
           Description: `run now, asked for at ${deps.now().toISOString()}`,
         }),
-      );
+      ).catch((error: unknown) => {
+        if (!(error instanceof ConflictException)) throw error;
+      });
       return { mode: 'scheduled', scheduleName, at };
     },
   };
