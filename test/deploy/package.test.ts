@@ -161,7 +161,6 @@ describe('CloudFormation template', () => {
         'sqs:ChangeMessageVisibility',
         'sqs:PurgeQueue',
         'sqs:StartMessageMoveTask',
-        'sqs:ListMessageMoveTasks',
         'scheduler:GetSchedule',
         'scheduler:UpdateSchedule',
         'scheduler:CreateSchedule',
