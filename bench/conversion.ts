@@ -25,7 +25,10 @@ export interface ConversionResult {
         sameEffort: { method: number; imagesPerSecond: number; outputBytes: number };
       }
     | { unavailable: string };
+  /** Throughput ratio: raw sharp's best wall time over ours. */
   oursVsRawSharp: number;
+  /** Overhead ratio: raw sharp's CPU time over ours, all rounds; steadier than wall time on a shared machine. */
+  oursVsRawSharpCpu: number;
   oursVsImageMagick: number | null;
   effort: number;
 }
@@ -33,66 +36,70 @@ export interface ConversionResult {
 const rate = (files: number, timing: Timing) => round(files / (timing.wallMs / 1000));
 
 /**
- * convertToWebp against raw sharp with the same settings, on the same files at the same concurrency
- * (WORKER_CONCURRENCY), interleaved rounds, best of each; then ImageMagick on the same files, once.
+ * convertToWebp against raw sharp with the same settings, and ImageMagick at the same quality and size
+ * (as usually run, and at our effort), on the same files at the same concurrency (WORKER_CONCURRENCY):
+ * interleaved rounds, best of each, so a noisy neighbour cannot favour one side.
  */
 export async function benchConversion(config: Config, corpus: Corpus, rounds: number): Promise<ConversionResult> {
   const { images } = corpus;
   const concurrency = config.worker.concurrency;
-  const outputBytes = { ours: 0, raw: 0 };
-  // Warm both paths (libvips start-up, codec tables) before anything is timed.
+  const { maxDimension, quality, effort } = config.image;
+  const outputBytes: Record<string, number> = {};
+  // Warm both sharp paths (libvips start-up, codec tables) before anything is timed.
   await Promise.all(images.slice(0, 4).map((image) => rawSharpToWebp(image.data, config.image)));
   await Promise.all(images.slice(0, 4).map((image) => convertToWebp(image.data, config.image)));
 
-  const measure = (key: keyof typeof outputBytes, convert: (data: Buffer) => Promise<Buffer>) => async () => {
+  const withSharp = (key: string, convert: (data: Buffer) => Promise<Buffer>) => async () => {
     const timing = await timedPool(images, concurrency, async (image) => (await convert(image.data)).length);
     outputBytes[key] = timing.value.reduce((a, b) => a + b, 0);
     return timing;
   };
-  const best = await bestOfInterleaved(rounds, {
-    ours: measure('ours', async (data) => (await convertToWebp(data, config.image)).data),
-    raw: measure('raw', (data) => rawSharpToWebp(data, config.image)),
-  });
-
   const magick = findImageMagick();
-  let imageMagick: ConversionResult['imageMagick'];
-  let magickTiming: Timing | undefined;
-  if (magick.command !== undefined) {
-    const out = mkdtempSync(join(tmpdir(), 'bench-magick-'));
-    const { maxDimension, quality, effort } = config.image;
-    const runMagick = async (method: number | undefined) => {
-      const timing = await timedPool(images, concurrency, (image) =>
-        imageMagickToWebp(magick.command, { input: image.path, output: join(out, `${image.name}.webp`), maxDimension, quality, method }),
-      );
-      const bytes = images.reduce((sum, image) => sum + statSync(join(out, `${image.name}.webp`)).size, 0);
-      return { timing, bytes };
-    };
-    try {
-      const plain = await runMagick(undefined);
-      const sameEffort = await runMagick(effort);
-      magickTiming = plain.timing;
-      imageMagick = {
-        version: magick.version,
-        imagesPerSecond: rate(images.length, plain.timing),
-        outputBytes: plain.bytes,
-        sameEffort: { method: effort, imagesPerSecond: rate(images.length, sameEffort.timing), outputBytes: sameEffort.bytes },
-      };
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  } else {
-    imageMagick = { unavailable: magick.unavailable };
+  const out = mkdtempSync(join(tmpdir(), 'bench-magick-'));
+  const withMagick = (key: string, method: number | undefined) => async () => {
+    if (magick.command === undefined) throw new Error('no ImageMagick');
+    const output = (name: string) => join(out, `${key}-${name}.webp`);
+    const timing = await timedPool(images, concurrency, (image) =>
+      imageMagickToWebp(magick.command, { input: image.path, output: output(image.name), maxDimension, quality, method }),
+    );
+    outputBytes[key] = images.reduce((sum, image) => sum + statSync(output(image.name)).size, 0);
+    return timing;
+  };
+  const sharpOnly = {
+    ours: withSharp('ours', async (data) => (await convertToWebp(data, config.image)).data),
+    raw: withSharp('raw', (data) => rawSharpToWebp(data, config.image)),
+  };
+  type Best = Timing & { cpuMsPerRound: number };
+  let best: Partial<Record<'magick' | 'magickSameEffort', Best>> & Record<'ours' | 'raw', Best>;
+  try {
+    best =
+      magick.command === undefined
+        ? await bestOfInterleaved(rounds, sharpOnly)
+        : await bestOfInterleaved(rounds, { ...sharpOnly, magick: withMagick('magick', undefined), magickSameEffort: withMagick('magickSameEffort', effort) });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
+  const imageMagick: ConversionResult['imageMagick'] =
+    magick.command === undefined || !best.magick || !best.magickSameEffort
+      ? { unavailable: 'unavailable' in magick ? magick.unavailable : 'not run' }
+      : {
+          version: magick.version,
+          imagesPerSecond: rate(images.length, best.magick),
+          outputBytes: outputBytes.magick!,
+          sameEffort: { method: effort, imagesPerSecond: rate(images.length, best.magickSameEffort), outputBytes: outputBytes.magickSameEffort! },
+        };
+  const magickTiming = best.magick;
 
   return {
     files: images.length,
     megapixels: round(images.reduce((sum, image) => sum + (image.width * image.height) / 1e6, 0), 1),
     concurrency,
     sharpThreads: sharp.concurrency(),
-    ours: { imagesPerSecond: rate(images.length, best.ours), cpuMsPerImage: round(best.ours.cpuMs / images.length, 1), outputBytes: outputBytes.ours },
-    rawSharp: { imagesPerSecond: rate(images.length, best.raw), cpuMsPerImage: round(best.raw.cpuMs / images.length, 1), outputBytes: outputBytes.raw },
+    ours: { imagesPerSecond: rate(images.length, best.ours), cpuMsPerImage: round(best.ours.cpuMsPerRound / images.length, 1), outputBytes: outputBytes.ours! },
+    rawSharp: { imagesPerSecond: rate(images.length, best.raw), cpuMsPerImage: round(best.raw.cpuMsPerRound / images.length, 1), outputBytes: outputBytes.raw! },
     imageMagick,
     oursVsRawSharp: round(best.raw.wallMs / best.ours.wallMs),
+    oursVsRawSharpCpu: round(best.raw.cpuMsPerRound / best.ours.cpuMsPerRound),
     oursVsImageMagick: magickTiming ? round(magickTiming.wallMs / best.ours.wallMs) : null,
     effort: config.image.effort,
   };

@@ -51,9 +51,8 @@ export async function benchEndToEnd(corpus: readonly CorpusImage[], count: numbe
     const baseline = () => timedPool(bodies, inFlight, (image) => rawSharpToWebp(image.data, ctx.config.image));
     const before = await baseline();
 
-    const run = await runInChild<{ config: typeof ctx.config }, WorkerRun>(await bundleChild(join(import.meta.dirname, 'worker-process.ts')), {
-      config: ctx.config,
-    }, workerLambdaEnv);
+    const script = await bundleChild(join(import.meta.dirname, 'worker-process.ts'));
+    const run = await runInChild<{ config: typeof ctx.config }, WorkerRun>(script, { config: ctx.config }, workerLambdaEnv);
     // Until the last row was recorded: the poller's final idle check (up to a 1 s receive wait) is not work.
     const { rows } = await ctx.pool.query<{ done: number; last: Date }>(
       `SELECT count(*)::int AS done, max(updated_at) AS last FROM product_images WHERE status = 'done'`,

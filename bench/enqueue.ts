@@ -1,4 +1,4 @@
-import { queueDepth } from '../src/admin/queue-depth.ts';
+import { queueDepth } from '../src/queue/queue-depth.ts';
 import type { AppContext } from '../src/context.ts';
 import { enqueuePendingImages } from '../src/queue/enqueue.ts';
 import { startTestEnvironment } from '../test/helpers/environment.ts';

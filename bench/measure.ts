@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 
 export interface Timing {
@@ -24,24 +25,30 @@ export async function timedPool<I, T>(items: readonly I[], concurrency: number, 
   return timed(() => Promise.all(items.map((item) => limit(() => task(item)))));
 }
 
-/** Runs `rounds` interleaved rounds of each contender and keeps each one's fastest: noise only ever slows a round down. */
+/**
+ * Runs `rounds` interleaved rounds of each contender. Keeps each one's fastest wall time (noise only
+ * ever slows a round down) and its CPU time over all rounds, which a busy neighbour disturbs far less.
+ */
 export async function bestOfInterleaved<K extends string>(
   rounds: number,
   contenders: Record<K, () => Promise<Timing>>,
-): Promise<Record<K, Timing>> {
-  const best = {} as Record<K, Timing>;
+): Promise<Record<K, Timing & { cpuMsPerRound: number }>> {
+  const best = {} as Record<K, Timing & { cpuMsPerRound: number }>;
+  const cpu = {} as Record<K, number>;
   for (let round = 0; round < rounds; round++) {
     for (const [name, run] of Object.entries(contenders) as [K, () => Promise<Timing>][]) {
       const timing = await run();
-      if (!best[name] || timing.wallMs < best[name].wallMs) best[name] = timing;
+      cpu[name] = (cpu[name] ?? 0) + timing.cpuMs;
+      if (!best[name] || timing.wallMs < best[name].wallMs) best[name] = { ...timing, cpuMsPerRound: 0 };
     }
   }
+  for (const name of Object.keys(best) as K[]) best[name].cpuMsPerRound = cpu[name] / rounds;
   return best;
 }
 
 export interface ChildResult<T> {
   value: T;
-  /** Peak resident set of the child, in MB (getrusage maxrss). */
+  /** Peak resident set of the child, in MB (VmHWM). */
   peakRssMb: number;
 }
 
@@ -64,13 +71,22 @@ export function runInChild<I, T>(script: string, input: I, env: Record<string, s
   });
 }
 
+/**
+ * This process's peak RSS in MB. VmHWM, not getrusage's maxrss: Linux carries maxrss over fork and
+ * exec, so a child would report the parent's peak whenever that was larger.
+ */
+function peakRssMb(): number {
+  const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  if (!hwm) throw new Error('no VmHWM in /proc/self/status: peak memory needs Linux');
+  return Number(hwm[1]) / 1024;
+}
+
 /** The child's side of `runInChild`: handles one input, answers with the value and its peak RSS, exits. */
 export function answerParent<I, T>(handle: (input: I) => Promise<T>) {
   process.once('message', (input) => {
     handle(input as I).then(
       (value) => {
-        const peakRssMb = process.resourceUsage().maxRSS / 1024;
-        process.send!({ value, peakRssMb }, () => process.exit(0));
+        process.send!({ value, peakRssMb: peakRssMb() }, () => process.exit(0));
       },
       (error: unknown) => process.send!({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () => process.exit(1)),
     );
