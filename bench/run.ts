@@ -101,6 +101,9 @@ if (chosen.has('conversion') || chosen.has('e2e')) {
       { part: 'end to end', measure: 'raw sharp, same files, images/s', value: e2e.rawSharp.imagesPerSecond },
       { part: 'end to end', measure: 'worker / raw sharp', value: e2e.ratio, target: '≥ 0.9', met: e2e.ratio >= 0.9 && e2e.done === e2e.images },
       { part: 'end to end', measure: 'worker CPU ms per image', value: e2e.worker.cpuMsPerImage },
+      // The worker process's own CPU against raw sharp's: what the pipeline adds per image, free of the
+      // emulator, CDN and Postgres that share these two cores during the worker run (not in production).
+      { part: 'end to end', measure: 'raw sharp CPU / worker CPU per image', value: round(e2e.rawSharp.cpuMsPerImage / e2e.worker.cpuMsPerImage) },
     );
   }
 }
