@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import type { AppContext } from '../context.ts';
 import { CatalogError, CatalogErrorKind } from './errors.ts';
 import { ensureSupplier, findDoneImportOfFile, insertImport } from './import-records.ts';
@@ -36,9 +36,13 @@ export async function registerUpload(
   const supplierId = await ensureSupplier(ctx.db, upload.supplierCode);
   const sourceKey = buildUploadKey(ctx.config.uploadsPrefix, upload.supplierCode, ctx.now(), upload.fileName);
   const fileHash = createHash('sha256').update(upload.body).digest('hex');
-  await ctx.s3.send(
-    new PutObjectCommand({ Bucket: ctx.config.buckets.uploads, Key: sourceKey, Body: upload.body }),
-  );
+  // Multipart above 8 MB: S3-compatible endpoints cap single requests (fauxqs at 11 MiB), and a
+  // failed part is retried alone.
+  await new Upload({
+    client: ctx.s3,
+    params: { Bucket: ctx.config.buckets.uploads, Key: sourceKey, Body: upload.body },
+    partSize: 8 * 1024 * 1024,
+  }).done();
   const importId = await insertImport(ctx.db, {
     supplierId,
     sourceKey,

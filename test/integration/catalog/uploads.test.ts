@@ -32,6 +32,14 @@ async function importsOf(supplier: string) {
 }
 
 describe('registerUpload', () => {
+  it('stores a file larger than one request may carry (multipart), byte for byte', async () => {
+    const big = { ...ctx, config: { ...ctx.config, limits: { ...ctx.config.limits, maxUploadBytes: 64 * 1024 * 1024 } } };
+    const body = Buffer.from(buildCsv(catalogRows(150_000)));
+    expect(body.length).toBeGreaterThan(12 * 1024 * 1024); // over fauxqs's 11 MiB request cap
+    const upload = await registerUpload(big, { supplierCode: 'bulk', fileName: 'bulk.csv', body });
+    expect((await storedBody(upload.sourceKey)).equals(body)).toBe(true);
+  });
+
   it('stores the file, creates the supplier and registers the import', async () => {
     const body = Buffer.from(buildCsv(catalogRows(2)));
     const upload = await registerUpload(ctx, { supplierCode: 'acme', fileName: '../My Catalog (v2).csv', body });
