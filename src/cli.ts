@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
@@ -13,6 +14,9 @@ import { withSession } from './cli/session.ts';
 import { runDemo } from './demo/run-demo.ts';
 import { runLocalWorker } from './local/local-worker.ts';
 import { runTick, RunTrigger } from './scheduled/run-tick.ts';
+
+// A .env in the working directory fills in what the environment leaves unset (variables already set win).
+if (existsSync('.env')) process.loadEnvFile('.env');
 
 const program = new Command('catalog-importer')
   .description('Supplier spreadsheets to products; supplier images to WebP in S3.');
