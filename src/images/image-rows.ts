@@ -4,7 +4,7 @@ import type { Db } from '../db/client.ts';
 import { refreshImageUrls } from '../db/refresh-image-urls.ts';
 
 export type ClaimResult =
-  | { claimed: true; productId: number; attempts: number }
+  | { claimed: true; productId: number; attempts: number; supplier: string; importId: number | null }
   | { claimed: false; reason: 'gone' | 'stale' | 'done' | 'failed' }
   | { claimed: false; reason: 'busy'; leaseSecondsLeft: number };
 
@@ -20,27 +20,33 @@ export async function claimImageForProcessing(
   sourceUrl: string,
   leaseSeconds: number,
 ): Promise<ClaimResult> {
-  const { rows } = await pool.query<{ product_id: string; attempts: number }>(
-    `UPDATE product_images
-        SET status = 'processing', attempts = attempts + 1, updated_at = now(),
+  // The joined product and supplier are only read (UPDATE locks its target rows alone): they name the
+  // image's supplier and import in the logs.
+  const { rows } = await pool.query<{ product_id: string; attempts: number; supplier: string; import_id: number | null }>(
+    `UPDATE product_images pi
+        SET status = 'processing', attempts = pi.attempts + 1, updated_at = now(),
             lease_until = now() + make_interval(secs => $3::int)
-      WHERE id = $1 AND source_url = $2
-        AND (status IN ('pending', 'queued') OR (status = 'processing' AND lease_until < now()))
-  RETURNING product_id, attempts`,
+       FROM products p JOIN suppliers s ON s.id = p.supplier_id
+      WHERE pi.id = $1 AND pi.source_url = $2 AND p.id = pi.product_id
+        AND (pi.status IN ('pending', 'queued') OR (pi.status = 'processing' AND pi.lease_until < now()))
+  RETURNING pi.product_id, pi.attempts, s.code AS supplier, pi.import_id`,
     [imageId, sourceUrl, leaseSeconds],
   );
-  if (rows[0]) return { claimed: true, productId: Number(rows[0].product_id), attempts: rows[0].attempts };
+  const row = rows[0];
+  if (row) {
+    return { claimed: true, productId: Number(row.product_id), attempts: row.attempts, supplier: row.supplier, importId: row.import_id };
+  }
   const current = await pool.query<{ status: string; source_url: string; lease_left: number | null }>(
     `SELECT status, source_url, ceil(extract(epoch FROM lease_until - now()))::int AS lease_left
        FROM product_images WHERE id = $1`,
     [imageId],
   );
-  const row = current.rows[0];
-  if (!row) return { claimed: false, reason: 'gone' };
-  if (row.source_url !== sourceUrl) return { claimed: false, reason: 'stale' };
-  if (row.status === 'done') return { claimed: false, reason: 'done' };
-  if (row.status === 'failed') return { claimed: false, reason: 'failed' };
-  return { claimed: false, reason: 'busy', leaseSecondsLeft: Math.max(1, row.lease_left ?? 1) };
+  const now = current.rows[0];
+  if (!now) return { claimed: false, reason: 'gone' };
+  if (now.source_url !== sourceUrl) return { claimed: false, reason: 'stale' };
+  if (now.status === 'done') return { claimed: false, reason: 'done' };
+  if (now.status === 'failed') return { claimed: false, reason: 'failed' };
+  return { claimed: false, reason: 'busy', leaseSecondsLeft: Math.max(1, now.lease_left ?? 1) };
 }
 
 /**

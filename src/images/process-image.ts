@@ -11,11 +11,20 @@ export interface ImageDownloader {
   download(url: string): Promise<{ body: Buffer; etag?: string | undefined }>;
 }
 
-export type ImageOutcome =
-  | { result: 'done'; imageId: number; url: string; bytesIn: number; bytesOut: number; downloadMs: number; convertMs: number }
-  | { result: 'skipped'; imageId: number; reason: string }
-  | { result: 'failed'; imageId: number; kind: string; message: string }
-  | { result: 'retry'; imageId: number; kind: string; message: string; retryAfterSeconds?: number | undefined };
+/** Which image, and (once claimed) its supplier and import: what every log line about it carries. */
+interface ImageRef {
+  imageId: number;
+  supplier?: string;
+  importId?: number | null;
+}
+
+export type ImageOutcome = ImageRef &
+  (
+    | { result: 'done'; url: string; bytesIn: number; bytesOut: number; downloadMs: number; convertMs: number }
+    | { result: 'skipped'; reason: string }
+    | { result: 'failed'; kind: string; message: string }
+    | { result: 'retry'; kind: string; message: string; retryAfterSeconds?: number | undefined }
+  );
 
 /**
  * Fetch, convert, store and record one image. Every path ends in a recorded state: done, failed with
@@ -53,6 +62,7 @@ export async function processImage(
   }
 
   const owner = { imageId, sourceUrl, attempt: claim.attempts };
+  const ref: ImageRef = { imageId, supplier: claim.supplier, importId: claim.importId };
   try {
     const started = performance.now();
     const downloaded = await downloader.download(sourceUrl);
@@ -74,10 +84,10 @@ export async function processImage(
     }).catch((error: unknown) => {
       throw classifyError(error, 'database');
     });
-    if (!recorded) return { result: 'skipped', imageId, reason: 'stale' };
+    if (!recorded) return { ...ref, result: 'skipped', reason: 'stale' };
     return {
+      ...ref,
       result: 'done',
-      imageId,
       url,
       bytesIn: downloaded.body.length,
       bytesOut: webp.data.length,
@@ -95,12 +105,12 @@ export async function processImage(
         ? `gave up after ${receiveCount} attempts; last error (${failure.kind}): ${reason}`
         : reason;
       await markImageFailed(ctx.pool, owner, kind, text);
-      return { result: 'failed', imageId, kind, message: text };
+      return { ...ref, result: 'failed', kind, message: text };
     }
     await markImageRetrying(ctx.pool, owner, failure.kind, reason, queuedLeaseSeconds);
     return {
+      ...ref,
       result: 'retry',
-      imageId,
       kind: failure.kind,
       message: reason,
       retryAfterSeconds: failure instanceof ImageError ? failure.retryAfterSeconds : undefined,

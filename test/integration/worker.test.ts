@@ -152,6 +152,18 @@ describe('worker: queue → fetch → WebP in S3 → URLs on the product', () =>
     expect(rows.filter((r) => r.status === 'queued').every((r) => r.attempts === 0)).toBe(true);
   });
 
+  it('logs each image with its id, supplier and import, and the outcome', async () => {
+    const { imageIds } = await seedProduct(ctx, 'logged', 'L-1', [cdn.url('/small.png')]);
+    await enqueuePendingImages(ctx);
+    const lines: Array<Record<string, unknown>> = [];
+    const record = (message: string, attributes: Record<string, unknown> = {}) => lines.push({ message, ...attributes });
+    const logged = { ...ctx, log: { debug: record, info: record, warn: record, error: record } };
+    await runLocalWorker(logged, { untilIdle: true });
+    expect(lines).toContainEqual(
+      expect.objectContaining({ message: 'image', imageId: imageIds[0], supplier: 'logged', importId: null, result: 'done' }),
+    );
+  });
+
   it('two ticks enqueueing at once send each pending image exactly once', async () => {
     const urls = Array.from({ length: 120 }, (_, i) => cdn.url(`/bulk/${i}.jpg`));
     const { imageIds } = await seedProduct(ctx, 'bulk', 'B-1', urls.slice(0, 60));
