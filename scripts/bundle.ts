@@ -67,7 +67,7 @@ async function bundleFunction(
   }
 
   const zipPath = join(outDir, `${fn.name}.zip`);
-  const unzippedBytes = zipDirectory(dir, zipPath);
+  const unzippedBytes = await zipDirectory(dir, zipPath);
   return { name: fn.name, zipPath, unzippedBytes };
 }
 
