@@ -1,4 +1,5 @@
 import type { Command, Option } from 'commander';
+import { collectOrphanMedia } from '../admin/collect-orphan-media.ts';
 import { peekDlq } from '../admin/dlq/peek-dlq.ts';
 import { purgeDlq } from '../admin/dlq/purge-dlq.ts';
 import { redriveDlq } from '../admin/dlq/redrive-dlq.ts';
@@ -38,7 +39,7 @@ function scheduleAction<T>(act: (schedule: ScheduleControl) => Promise<T>, descr
   };
 }
 
-/** The admin commands: imports, report, requeue, dlq, schedule, upload-url, dev. */
+/** The admin commands: imports, report, requeue, media-gc, dlq, schedule, upload-url, dev. */
 export function registerAdminCommands(program: Command, json: Option): void {
   program
     .command('imports')
@@ -106,6 +107,23 @@ export function registerAdminCommands(program: Command, json: Option): void {
         });
       },
     );
+
+  program
+    .command('media-gc')
+    .description('delete WebP objects no image refers to any more (older than twice the processing lease)')
+    .option('--dry-run', 'count them, delete nothing')
+    .addOption(json)
+    .action(async (options: { dryRun?: boolean; json?: boolean }) => {
+      await withSession(async ({ ctx }) => {
+        const result = await collectOrphanMedia(ctx, { dryRun: Boolean(options.dryRun) });
+        emit(Boolean(options.json), result, () =>
+          [
+            `${result.scanned} objects scanned, ${result.orphans} orphans ${result.dryRun ? 'would be deleted' : `deleted`}`,
+            ...result.examples.map((key) => `  ${key}`),
+          ].join('\n'),
+        );
+      });
+    });
 
   const dlq = program.command('dlq').description('the images dead-letter queue');
   dlq

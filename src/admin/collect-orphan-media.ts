@@ -1,0 +1,61 @@
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { AppContext } from '../context.ts';
+
+export interface MediaCollection {
+  /** Objects under the media prefix. */
+  scanned: number;
+  /** Objects no image refers to and older than the grace period: deleted (or, dry run, would be). */
+  orphans: number;
+  deleted: number;
+  dryRun: boolean;
+  /** A few of the orphan keys, for the admin to see. */
+  examples: string[];
+}
+
+const DELETE_BATCH = 1000;
+
+/**
+ * Deletes WebP objects that no image row refers to any more (the supplier changed or removed the
+ * URL). Content keys are shared, so an object is an orphan only when no row at all has its key.
+ * Objects younger than `graceSeconds` are kept: a worker uploads before it commits the row, so a
+ * fresh object may belong to an image still being recorded. Defaults to twice the processing lease.
+ */
+export async function collectOrphanMedia(
+  ctx: AppContext,
+  options: { dryRun?: boolean; graceSeconds?: number } = {},
+): Promise<MediaCollection> {
+  const dryRun = options.dryRun ?? false;
+  const graceSeconds = options.graceSeconds ?? 2 * ctx.config.enqueue.processingLeaseSeconds;
+  const cutoff = ctx.now().getTime() - graceSeconds * 1000;
+  const bucket = ctx.config.buckets.media;
+  const result: MediaCollection = { scanned: 0, orphans: 0, deleted: 0, dryRun, examples: [] };
+  let token: string | undefined;
+  do {
+    const page = await ctx.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: ctx.config.mediaPrefix, ContinuationToken: token }),
+    );
+    token = page.NextContinuationToken;
+    const old = (page.Contents ?? []).filter((o) => o.Key && o.LastModified && o.LastModified.getTime() < cutoff);
+    result.scanned += page.KeyCount ?? 0;
+    if (old.length === 0) continue;
+    const keys = old.map((o) => o.Key!);
+    const { rows } = await ctx.pool.query<{ s3_key: string }>(
+      `SELECT DISTINCT s3_key FROM product_images WHERE s3_key = ANY($1::text[])`,
+      [keys],
+    );
+    const referenced = new Set(rows.map((r) => r.s3_key));
+    const orphans = keys.filter((key) => !referenced.has(key));
+    result.orphans += orphans.length;
+    result.examples.push(...orphans.slice(0, 5 - result.examples.length));
+    if (dryRun) continue;
+    for (let i = 0; i < orphans.length; i += DELETE_BATCH) {
+      const batch = orphans.slice(i, i + DELETE_BATCH);
+      await ctx.s3.send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+      );
+      result.deleted += batch.length;
+    }
+  } while (token);
+  ctx.log.info('orphan media collected', { ...result });
+  return result;
+}
