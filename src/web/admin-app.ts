@@ -25,6 +25,11 @@ export interface AdminAppDeps {
   schedule: ScheduleControl;
   /** ADMIN_TOKEN; the app refuses to be built without one. */
   token: string | undefined;
+  /**
+   * How an upload's "import now" runs: 'inline' in the request (dev, where there is no time limit), or
+   * 'tick' — ask the schedule for a run now — behind API Gateway, whose 30 s would cut a big import.
+   */
+  importNow?: 'inline' | 'tick';
 }
 
 const id = z.coerce.number().int().positive();
@@ -138,7 +143,12 @@ export function createAdminApp(ctx: AppContext, deps: AdminAppDeps): Hono {
     async (c) => {
       const form = validate(schemas.upload, await c.req.parseBody(), 'form');
       const body = Buffer.from(await form.file.arrayBuffer());
-      const result = await uploadSpreadsheet(ctx, { supplierCode: form.supplier, fileName: form.file.name, body }, { now: form.now ?? false, deadline: requestDeadline() });
+      const upload = { supplierCode: form.supplier, fileName: form.file.name, body };
+      if (form.now && deps.importNow === 'tick') {
+        const registered = await uploadSpreadsheet(ctx, upload);
+        return c.json({ ...registered, run: await deps.schedule.trigger() }, 201);
+      }
+      const result = await uploadSpreadsheet(ctx, upload, { now: form.now ?? false, deadline: requestDeadline() });
       return c.json(result, 201);
     },
   );

@@ -256,6 +256,7 @@ async function upload(form) {
   if (file.size <= DIRECT_UPLOAD_BYTES) {
     const r = await api('/api/uploads', { method: 'POST', body: new FormData(form) });
     return 'import #' + r.importId + ' registered' + (r.duplicateOf ? ' (same file as #' + r.duplicateOf + ')' : '') +
+      (r.run ? ': a run is scheduled to import it now' : '') +
       (r.imports.length ? ': ' + r.imports.map((i) => i.rowsImported + '/' + i.rowsTotal + ' rows, ' + i.imagesPending + ' images').join('; ') : '');
   }
   const target = await post('/api/uploads/presign', { supplier, fileName: file.name, bytes: file.size });

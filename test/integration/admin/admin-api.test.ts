@@ -138,6 +138,31 @@ describe('admin HTTP API', () => {
     expect(lines[1]).toMatch(/^3,/);
   });
 
+  it('behind API Gateway, "import now" asks the schedule for a run instead of importing in the request', async () => {
+    const ticks: string[] = [];
+    const schedule = createLocalScheduleControl(ctx, async () => {
+      ticks.push('tick');
+      return runTick(ctx, RunTrigger.manual);
+    });
+    const gateway = await listenApp(createAdminApp(ctx, { schedule, token, importNow: 'tick' }), 0);
+    try {
+      const form = new FormData();
+      form.set('supplier', 'viatick');
+      form.set('file', new Blob([buildCsv([['SKU', 'Image'], ['VT-1', 'https://img.example.test/vt.jpg']])]), 'viatick.csv');
+      form.set('now', 'true');
+      const response = await fetch(`${gateway.url}/api/uploads`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(201);
+      const result = (await response.json()) as { importId: number; imports: unknown[]; run: { mode: string } };
+      expect(result.imports).toEqual([]);
+      expect(result.run.mode).toBe('ran'); // the local timer runs it at once; on AWS it is a one-off schedule
+      expect(ticks).toEqual(['tick']);
+      const imports = (await (await call('/api/imports?supplier=viatick')).json()) as Array<Record<string, unknown>>;
+      expect(imports[0]).toMatchObject({ importId: result.importId, status: 'done', rowsImported: 1 });
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('hands out a presigned PUT URL whose object the next tick imports', async () => {
     const response = await postJson('/api/uploads/presign', { supplier: 'presigned', fileName: 'big catalog.csv' });
     expect(response.status).toBe(201);
