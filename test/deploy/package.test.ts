@@ -152,7 +152,6 @@ describe('CloudFormation template', () => {
     expect(new Set(actionsOf('AdminRole'))).toEqual(
       new Set([
         ...logs,
-        's3:GetObject',
         's3:PutObject',
         'sqs:GetQueueAttributes',
         'sqs:ReceiveMessage',
