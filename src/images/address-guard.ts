@@ -114,6 +114,15 @@ function isAllowListed(host: string, allowHosts: readonly string[]): boolean {
   return allowListing(host, allowHosts) === 'any';
 }
 
+/**
+ * For resolved addresses at connect time, where the port is unknown: only entries without a port
+ * count. Otherwise `127.0.0.1:47800` would let any hostname resolving to 127.0.0.1 in on port 80.
+ * (A port-scoped hostname is safe to trust here: checkUrl already refused it on other ports.)
+ */
+function isAllowListedOnAnyPort(address: string, allowHosts: readonly string[]): boolean {
+  return isAllowListed(address, allowHosts.filter((entry) => parseEntry(entry).port === undefined));
+}
+
 function defaultPort(url: URL): number {
   return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
 }
@@ -178,7 +187,7 @@ function vetAddresses(
     throw Object.assign(new Error(`${hostname}: no address to connect to`), { code: 'ENOTFOUND' });
   }
   if (isAllowListed(hostname, policy.allowHosts)) return usable;
-  const blocked = usable.find((a) => !isPublicAddress(a.address) && !isAllowListed(a.address, policy.allowHosts));
+  const blocked = usable.find((a) => !isPublicAddress(a.address) && !isAllowListedOnAnyPort(a.address, policy.allowHosts));
   if (blocked) {
     throw new ImageError(
       ErrorKind.blockedAddress,

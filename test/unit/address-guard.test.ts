@@ -172,6 +172,16 @@ describe('guarded lookup', () => {
     async (host: string): Promise<LookupAddress[]> =>
       (records[host] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 
+  it('does not let a port-scoped IP entry admit other hostnames that resolve to it (any port)', async () => {
+    const policy: GuardPolicy = { allowHosts: ['127.0.0.1:47800', 'cdn.local:47800'], allowedPorts: [80, 443] };
+    const lookup = createGuardedLookup(policy, fakeDns({ 'evil.test': ['127.0.0.1'], 'cdn.local': ['127.0.0.1'] }));
+    const error = await lookupAll(lookup, 'evil.test').catch((e: unknown) => e);
+    expect((error as ImageError).kind).toBe(ErrorKind.blockedAddress);
+    // The scoped hostname itself is trusted: checkUrl has already refused it on any other port.
+    expect((await lookupAll(lookup, 'cdn.local')).map((a) => a.address)).toEqual(['127.0.0.1']);
+    expect(refusal(() => checkUrl('http://cdn.local/x.jpg', policy)).message).toContain('allowed only on another port');
+  });
+
   it('refuses localhost, which the system resolver maps to loopback', async () => {
     const error = await lookupAll(createGuardedLookup(strict), 'localhost').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImageError);
