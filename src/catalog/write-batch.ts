@@ -68,6 +68,26 @@ async function syncProductImages(tx: Executor, target: BatchTarget, productIds: 
     });
   });
 
+  // Lock order: workers finishing an image lock its product, then the image (markImageDone). Lock the
+  // products whose images this batch changes first, in id order, so the import takes the same order
+  // and cannot deadlock with them; products whose images are unchanged stay unlocked.
+  await tx.execute(sql`
+    SELECT p.id FROM products p
+     WHERE p.id = ANY(${sql.param(productIds)}::bigint[])
+       AND (EXISTS (
+              SELECT 1 FROM unnest(${sql.param(imageProductIds)}::bigint[], ${sql.param(positions)}::smallint[], ${sql.param(urls)}::text[])
+                       AS t(product_id, position, source_url)
+               WHERE t.product_id = p.id
+                 AND NOT EXISTS (SELECT 1 FROM product_images e
+                                  WHERE e.product_id = t.product_id AND e.position = t.position AND e.source_url = t.source_url))
+         OR EXISTS (
+              SELECT 1 FROM product_images e
+               WHERE e.product_id = p.id
+                 AND NOT EXISTS (SELECT 1 FROM unnest(${sql.param(imageProductIds)}::bigint[], ${sql.param(positions)}::smallint[]) AS k(product_id, position)
+                                  WHERE k.product_id = e.product_id AND k.position = e.position)))
+     ORDER BY p.id
+       FOR UPDATE OF p`);
+
   await tx.execute(sql`
     DELETE FROM product_images pi
      WHERE pi.product_id = ANY(${sql.param(productIds)}::bigint[])

@@ -5,7 +5,7 @@ import type { ProductRow } from '../../../src/catalog/row-validation.ts';
 import type { AppContext } from '../../../src/context.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
 
-const rows: ProductRow[] = [1, 2, 3].map((n) => ({
+const batch: ProductRow[] = [1, 2, 3].map((n) => ({
   rowNumber: n + 1,
   sku: `L-${n}`,
   title: `Lock ${n}`,
@@ -15,7 +15,7 @@ const rows: ProductRow[] = [1, 2, 3].map((n) => ({
 
 // Row locks need two sessions; the embedded PGlite has one, so this runs on a real server
 // (CI sets DATABASE_URL to the machine's PostgreSQL).
-describe.runIf(Boolean(process.env.DATABASE_URL))('re-importing unchanged rows takes no row locks', () => {
+describe.runIf(Boolean(process.env.DATABASE_URL))('row locks an import takes, against workers finishing images', () => {
   let env: TestEnvironment;
   let ctx: AppContext;
   let other: pg.Client;
@@ -32,7 +32,7 @@ describe.runIf(Boolean(process.env.DATABASE_URL))('re-importing unchanged rows t
       [s[0]!.id],
     );
     target = { supplierId: s[0]!.id, importId: i[0]!.id, replaceImages: true };
-    await ctx.db.transaction((tx) => writeProductBatch(tx, target, rows));
+    await ctx.db.transaction((tx) => writeProductBatch(tx, target, batch));
   });
   afterAll(async () => {
     await other?.end();
@@ -41,7 +41,7 @@ describe.runIf(Boolean(process.env.DATABASE_URL))('re-importing unchanged rows t
 
   it('a worker can lock the products and images of an identical batch while the import is still open', async () => {
     await ctx.db.transaction(async (tx) => {
-      const written = await writeProductBatch(tx, target, rows);
+      const written = await writeProductBatch(tx, target, batch);
       expect(written).toEqual({ productsUpserted: 0, imagesPending: 0 });
       // While this transaction is open, another session must get the rows at once.
       const products = await other.query(`SELECT id FROM products FOR UPDATE NOWAIT`);
@@ -49,5 +49,28 @@ describe.runIf(Boolean(process.env.DATABASE_URL))('re-importing unchanged rows t
       expect(products.rowCount).toBe(3);
       expect(images.rowCount).toBe(3);
     });
+  });
+
+  it('an import changing an image locks its product first, the order a finishing worker uses: no deadlock', async () => {
+    const { rows } = await ctx.pool.query<{ id: string }>(`SELECT id FROM products WHERE sku = 'L-1'`);
+    const productId = rows[0]!.id;
+    // A worker finishing an image of L-1: it holds the product (markImageDone locks it first)…
+    await other.query('BEGIN');
+    await other.query('SELECT 1 FROM products WHERE id = $1 FOR UPDATE', [productId]);
+    // …while the supplier's new file changes that product's image URL.
+    const changed = [{ ...batch[0]!, imageUrls: ['https://cdn.example.test/1-new.jpg'] }];
+    const importing = ctx.db.transaction((tx) => writeProductBatch(tx, target, changed));
+    // Wait until the import is blocked on a lock (it must be the product's).
+    for (;;) {
+      const { rows: waiting } = await other.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      if (waiting[0].n > 0) break;
+    }
+    // The worker goes on to update its image row: it must not find it locked by the import.
+    await other.query(`SET LOCAL lock_timeout = '5s'`);
+    await other.query(`UPDATE product_images SET updated_at = now() WHERE product_id = $1`, [productId]);
+    await other.query('COMMIT');
+    expect(await importing).toEqual({ productsUpserted: 0, imagesPending: 1 });
   });
 });
