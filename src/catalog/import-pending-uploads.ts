@@ -10,12 +10,16 @@ import { openUploadObject } from './open-upload-object.ts';
  * An import whose object could not be read for a transient reason goes back to uploaded and is
  * left for the next tick (see `markImportForRetry`).
  */
-export async function importPendingUploads(ctx: AppContext, options: ImportOptions = {}): Promise<ImportSummary[]> {
+export async function importPendingUploads(
+  ctx: AppContext,
+  options: ImportOptions & { /** Epoch ms after which no further upload is claimed: they wait for the next tick. */ deadline?: number } = {},
+): Promise<ImportSummary[]> {
   const abandoned = await failAbandonedImports(ctx.db);
   if (abandoned > 0) ctx.log.warn('imports failed after repeated interruptions', { count: abandoned });
   const summaries: ImportSummary[] = [];
   const tried: number[] = [];
-  for (let claimed = await claimNextUpload(ctx.db); claimed; claimed = await claimNextUpload(ctx.db, tried)) {
+  const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+  for (let claimed = await claimNextUpload(ctx.db); claimed; claimed = Date.now() < deadline ? await claimNextUpload(ctx.db, tried) : undefined) {
     tried.push(claimed.id);
     const { id, sourceKey, fileName } = claimed;
     const summary = await openUploadObject(ctx.s3, ctx.config.buckets.uploads, sourceKey).then(

@@ -19,14 +19,16 @@ export interface TickSummary {
 /**
  * One scheduled run: register files dropped into the uploads bucket, import every uploaded
  * spreadsheet, then enqueue every pending image. Recorded in `runs`; safe to run concurrently.
+ * Past `deadline` (epoch ms) it claims no further upload or chunk of images: what is left stays
+ * uploaded or pending for the next tick, instead of being claimed by a process about to be killed.
  */
-export async function runTick(ctx: AppContext, trigger: RunTrigger): Promise<TickSummary> {
+export async function runTick(ctx: AppContext, trigger: RunTrigger, options: { deadline?: number } = {}): Promise<TickSummary> {
   const { rows } = await ctx.pool.query<{ id: string }>(`INSERT INTO runs (trigger) VALUES ($1) RETURNING id`, [trigger]);
   const runId = Number(rows[0]!.id);
   try {
     const discovered = await discoverUploads(ctx);
-    const imports = await importPendingUploads(ctx);
-    const sent = await enqueuePendingImages(ctx);
+    const imports = await importPendingUploads(ctx, { deadline: options.deadline });
+    const sent = await enqueuePendingImages(ctx, { deadline: options.deadline });
     const summary: TickSummary = { runId, trigger, discovered, imports, ...sent };
     await ctx.pool.query(
       `UPDATE runs SET finished_at = now(), imported = $2, enqueued = $3, requeued = $4, send_failed = $5 WHERE id = $1`,
