@@ -1,5 +1,7 @@
-import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
 import type { AppContext } from '../context.ts';
+import { AdminError, AdminErrorKind } from './errors.ts';
 
 export interface MediaCollection {
   /** Objects under the media prefix. */
@@ -13,18 +15,32 @@ export interface MediaCollection {
 }
 
 const DELETE_BATCH = 1000;
+const HEAD_CONCURRENCY = 16;
+
+async function olderThan(ctx: AppContext, bucket: string, key: string, cutoff: number): Promise<boolean> {
+  try {
+    const head = await ctx.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return (head.LastModified?.getTime() ?? Number.POSITIVE_INFINITY) < cutoff;
+  } catch {
+    return false; // gone already, or unreadable: leave it
+  }
+}
 
 /**
  * Deletes WebP objects that no image row refers to any more (the supplier changed or removed the
  * URL). Content keys are shared, so an object is an orphan only when no row at all has its key.
  * Objects younger than `graceSeconds` are kept: a worker uploads before it commits the row, so a
  * fresh object may belong to an image still being recorded. Defaults to twice the processing lease.
+ * Each object is looked at again right before its delete; a re-upload in the milliseconds between
+ * that look and the delete is the window left (the image would need re-queueing).
  */
 export async function collectOrphanMedia(
   ctx: AppContext,
   options: { dryRun?: boolean; graceSeconds?: number } = {},
 ): Promise<MediaCollection> {
+  if (!ctx.config.mediaPrefix) throw new AdminError(AdminErrorKind.invalidRequest, 'MEDIA_PREFIX is empty: refusing to sweep a whole bucket');
   const dryRun = options.dryRun ?? false;
+  const limit = pLimit(HEAD_CONCURRENCY);
   const graceSeconds = options.graceSeconds ?? 2 * ctx.config.enqueue.processingLeaseSeconds;
   const cutoff = ctx.now().getTime() - graceSeconds * 1000;
   const bucket = ctx.config.buckets.media;
@@ -48,12 +64,17 @@ export async function collectOrphanMedia(
     result.orphans += orphans.length;
     result.examples.push(...orphans.slice(0, 5 - result.examples.length));
     if (dryRun) continue;
-    for (let i = 0; i < orphans.length; i += DELETE_BATCH) {
-      const batch = orphans.slice(i, i + DELETE_BATCH);
-      await ctx.s3.send(
+    // A worker may have written the same content key again since the listing (another image with the
+    // same bytes) and be about to record it: look at each object once more just before deleting.
+    const stillOld = await Promise.all(orphans.map((key) => limit(() => olderThan(ctx, bucket, key, cutoff))));
+    const doomed = orphans.filter((_, i) => stillOld[i]);
+    for (let i = 0; i < doomed.length; i += DELETE_BATCH) {
+      const batch = doomed.slice(i, i + DELETE_BATCH);
+      const reply = await ctx.s3.send(
         new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
       );
-      result.deleted += batch.length;
+      for (const error of reply.Errors ?? []) ctx.log.warn('media object not deleted', { key: error.Key, error: error.Message });
+      result.deleted += batch.length - (reply.Errors?.length ?? 0);
     }
   } while (token);
   ctx.log.info('orphan media collected', { ...result });

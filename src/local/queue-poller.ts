@@ -55,6 +55,11 @@ async function queueIsDrained(sqs: SQSClient, queueUrl: string): Promise<boolean
 
 const RECOVERY_PAUSE_MS = 1_000;
 
+function isPermanentAwsError(error: unknown): boolean {
+  const { $fault, $retryable } = (error ?? {}) as { $fault?: string; $retryable?: unknown };
+  return $fault === 'client' && !$retryable;
+}
+
 /**
  * Feeds the worker handler the way Lambda's SQS event source does: `maxConcurrency` pollers, each
  * receiving up to `batchSize` messages, invoking the handler with an SQS event and deleting every
@@ -113,6 +118,8 @@ export async function pollQueue(options: PollerOptions, mode: { untilIdle: boole
         if ((await poll()) === 'idle') return;
       } catch (error) {
         if (mode.signal?.aborted) return;
+        // A request SQS refuses for good (no such queue, access denied, bad credentials) will not heal.
+        if (isPermanentAwsError(error)) throw error;
         log.warn('polling the queue failed; retrying', { error: String(error) });
         await setTimeout(RECOVERY_PAUSE_MS);
       }
