@@ -159,12 +159,13 @@ export function createImageFetcher(config: FetchConfig, options: FetcherOptions 
 
   async function download(url: string): Promise<Downloaded> {
     let current = checkUrl(url, config);
-    // One deadline for the whole download, redirects included, so the worker's time budget holds.
-    const deadline = AbortSignal.timeout(config.responseTimeoutMs);
+    // One deadline for the whole download, redirects included, so the worker's time budget holds. It
+    // starts with the first request, not while waiting for a per-host slot.
+    let deadline: AbortSignal | undefined;
     const visited = new Set<string>();
     for (let redirects = 0; ; redirects++) {
       visited.add(current.href);
-      const hop = await perHost(current.hostname, () => requestOnce(current, deadline));
+      const hop = await perHost(current.hostname, () => requestOnce(current, (deadline ??= AbortSignal.timeout(config.responseTimeoutMs))));
       if (hop.redirect === undefined) {
         return { body: hop.body, contentType: hop.contentType, etag: hop.etag, finalUrl: current.href };
       }
