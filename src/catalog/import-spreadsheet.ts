@@ -104,7 +104,8 @@ async function importRows(tx: Executor, rows: AsyncIterable<SheetRow>, context: 
     // The tables grow inside this transaction while the planner still sees them as they were (often
     // empty): per-batch statements then scan whole tables and a 10× bigger file costs 20–40× the time.
     // Refreshing statistics each time the import doubles keeps index plans; ANALYZE counts this
-    // transaction's own rows. It holds a lock only other ANALYZE/VACUUM runs wait for.
+    // transaction's own rows. Its lock, held to commit, blocks only other ANALYZE/VACUUM runs (so a
+    // concurrent import of another supplier waits at its own first ANALYZE), not reads or writes.
     const written = counts.rowsImported + products.length;
     if (written >= STATISTICS_REFRESH_ROWS && written >= 2 * analyzedAtRows) {
       await tx.execute(sql`ANALYZE products, product_images`);
