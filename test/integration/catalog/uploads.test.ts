@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverUploads } from '../../../src/catalog/discover-uploads.ts';
 import { importPendingUploads } from '../../../src/catalog/import-pending-uploads.ts';
@@ -38,6 +38,9 @@ describe('registerUpload', () => {
     expect(body.length).toBeGreaterThan(12 * 1024 * 1024); // over fauxqs's 11 MiB request cap
     const upload = await registerUpload(big, { supplierCode: 'bulk', fileName: 'bulk.csv', body });
     expect((await storedBody(upload.sourceKey)).equals(body)).toBe(true);
+    // Only the storing is under test: keep the 150k rows out of what the next tests import or discover.
+    await ctx.pool.query(`DELETE FROM imports WHERE id = $1`, [upload.importId]);
+    await ctx.s3.send(new DeleteObjectCommand({ Bucket: bucket(), Key: upload.sourceKey }));
   });
 
   it('stores the file, creates the supplier and registers the import', async () => {
