@@ -38,12 +38,28 @@ const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull(
 /** Column mapping a supplier can set to override header guessing: field name → header text. */
 export type ColumnMapping = Partial<Record<'sku' | 'title' | 'images', string | string[]>>;
 
+/** How a supplier's files are read: detected from the headers (`auto`) or fixed per supplier. */
+export const SupplierFormat = {
+  auto: 'auto',
+  shopify: 'shopify',
+  woocommerce: 'woocommerce',
+  magento: 'magento',
+  prestashop: 'prestashop',
+  generic: 'generic',
+} as const;
+export type SupplierFormat = (typeof SupplierFormat)[keyof typeof SupplierFormat];
+
 export const suppliers = pgTable('suppliers', {
   id: serial('id').primaryKey(),
   code: text('code').notNull().unique(),
   name: text('name').notNull(),
   columnMapping: jsonb('column_mapping').$type<ColumnMapping>().notNull().default({}),
   fetchLimits: jsonb('fetch_limits').$type<{ perHostConcurrency?: number }>().notNull().default({}),
+  format: text('format').$type<SupplierFormat>().notNull().default(SupplierFormat.auto),
+  /** Relative image paths in the supplier's files (Magento's `/m/b/x.jpg`) resolve against this. */
+  imageBaseUrl: text('image_base_url'),
+  /** Last change to how files are read: a file imported before it is imported again, not skipped as a duplicate. */
+  settingsUpdatedAt: timestamp('settings_updated_at', { withTimezone: true }).notNull().defaultNow(),
   createdAt: createdAt(),
 });
 
@@ -64,6 +80,8 @@ export const imports = pgTable(
     rowsTotal: integer('rows_total').notNull().default(0),
     rowsImported: integer('rows_imported').notNull().default(0),
     rowsFailed: integer('rows_failed').notNull().default(0),
+    /** Rows folded into another row's product on purpose (Shopify image rows, Magento store views). */
+    rowsMerged: integer('rows_merged').notNull().default(0),
     warnings: integer('warnings').notNull().default(0),
     productsUpserted: integer('products_upserted').notNull().default(0),
     imagesPending: integer('images_pending').notNull().default(0),
@@ -108,14 +126,15 @@ export const products = pgTable(
   (t) => [uniqueIndex('products_supplier_sku_unique').on(t.supplierId, t.sku)],
 );
 
-export const productImages = pgTable(
-  'product_images',
+/**
+ * One row per distinct source URL, whoever links it: downloaded once, however many products and
+ * suppliers share it. `attempts` is the fencing token of the worker that holds it: it only grows.
+ * `url` (the WebP) stays while the source is re-checked or re-queued, so products keep their picture.
+ */
+export const imageSources = pgTable(
+  'image_sources',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    productId: bigint('product_id', { mode: 'number' })
-      .notNull()
-      .references(() => products.id, { onDelete: 'cascade' }),
-    position: smallint('position').notNull(),
     sourceUrl: text('source_url').notNull(),
     status: text('status').$type<ImageStatus>().notNull().default(ImageStatus.pending),
     attempts: integer('attempts').notNull().default(0),
@@ -129,15 +148,45 @@ export const productImages = pgTable(
     bytes: integer('bytes'),
     contentHash: text('content_hash'),
     sourceEtag: text('source_etag'),
+    sourceLastModified: text('source_last_modified'),
+    /** When a download or a conditional GET last confirmed the WebP; revalidation starts from the oldest. */
+    checkedAt: timestamp('checked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('image_sources_source_url_unique').on(t.sourceUrl),
+    // Claims read only the rows they can take (see src/queue/claim-pending-images.ts): the partial
+    // indexes hold the claimable states alone, so a claim costs what it returns, not the backlog.
+    index('image_sources_pending_idx').on(t.id).where(sql`status = 'pending'`),
+    index('image_sources_lease_idx').on(t.leaseUntil).where(sql`status IN ('queued', 'processing')`),
+    index('image_sources_checked_idx').on(t.checkedAt).where(sql`status = 'done'`),
+    index('image_sources_failed_idx').on(t.errorKind).where(sql`status = 'failed'`),
+  ],
+);
+
+/** A product's gallery: (product, position) → source. Reorders and removals change these rows only. */
+export const productImages = pgTable(
+  'product_images',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    productId: bigint('product_id', { mode: 'number' })
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    position: smallint('position').notNull(),
+    sourceId: bigint('source_id', { mode: 'number' })
+      .notNull()
+      .references(() => imageSources.id),
+    /** The import that last set this link (per-import progress, `requeue --import`). */
     importId: integer('import_id').references(() => imports.id),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('product_images_product_position_unique').on(t.productId, t.position),
-    index('product_images_status_idx').on(t.status, t.leaseUntil),
-    // Per-import progress (polled by the admin page) and `requeue --import`.
-    index('product_images_import_status_idx').on(t.importId, t.status),
+    // A finished source finds every product that links it.
+    index('product_images_source_idx').on(t.sourceId),
+    index('product_images_import_idx').on(t.importId),
   ],
 );
 
