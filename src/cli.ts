@@ -8,6 +8,7 @@ import { listProducts } from './admin/list-products.ts';
 import { getStatus } from './admin/status.ts';
 import { uploadSpreadsheet } from './admin/upload-spreadsheet.ts';
 import { registerAdminCommands } from './cli/admin-commands.ts';
+import { registerSupplierCommands } from './cli/supplier-commands.ts';
 import { importProgressBar } from './cli/import-progress-bar.ts';
 import { emit, table } from './cli/output.ts';
 import { withSession } from './cli/session.ts';
@@ -60,6 +61,7 @@ program
         [
           `registered import #${upload.importId} (${upload.sourceKey})`,
           upload.duplicateOf ? `same file as import #${upload.duplicateOf}: re-importing changes nothing` : '',
+          upload.reimportOf ? `same file as import #${upload.reimportOf}, but the supplier's settings changed since: importing again` : '',
           ...upload.imports.map(
             (i) =>
               `import #${i.importId}: ${i.status}, ${i.rowsImported}/${i.rowsTotal} rows, ${i.rowsFailed} rejected, ${i.imagesPending} images pending${i.error ? ` (${i.error})` : ''}`,
@@ -155,6 +157,7 @@ registerAdminCommands(program, json);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+registerSupplierCommands(program, json);
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`catalog-importer: ${message.split('\n')[0]}\n`);
   process.exitCode = 1;

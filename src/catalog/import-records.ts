@@ -46,13 +46,19 @@ export async function insertImport(db: Executor, upload: NewImport): Promise<num
   return rows[0]?.id;
 }
 
-/** The latest done import of the same file for the supplier, if any. */
+/**
+ * The latest done import of the same file for the supplier, if any, and whether it was read with the
+ * supplier's current settings: it started after the last change to format, mapping or base URL (an
+ * import reads the settings when it starts, so one that began before a change used the old ones).
+ */
 export async function findDoneImportOfFile(db: Executor, supplierId: number, fileHash: string, exceptId: number) {
-  const { rows } = await db.execute<{ id: number }>(sql`
-    SELECT id FROM imports
-     WHERE supplier_id = ${supplierId} AND file_hash = ${fileHash} AND status = ${ImportStatus.done} AND id <> ${exceptId}
-     ORDER BY id DESC LIMIT 1`);
-  return rows[0]?.id;
+  const { rows } = await db.execute<{ id: number; same_settings: boolean }>(sql`
+    SELECT i.id, coalesce(i.started_at, i.finished_at) > s.settings_updated_at AS same_settings
+      FROM imports i JOIN suppliers s ON s.id = i.supplier_id
+     WHERE i.supplier_id = ${supplierId} AND i.file_hash = ${fileHash} AND i.status = ${ImportStatus.done} AND i.id <> ${exceptId}
+     ORDER BY i.id DESC LIMIT 1`);
+  const row = rows[0];
+  return row && { importId: row.id, sameSettings: row.same_settings };
 }
 
 /** Source keys among `keys` that already have an imports row. */

@@ -8,14 +8,17 @@ import { assertSupplierCode, buildUploadKey } from './upload-key.ts';
 export interface RegisteredUpload {
   importId: number;
   sourceKey: string;
-  /** A done import of the same supplier with the same bytes: importing again will change nothing. */
+  /** A done import of the same supplier with the same bytes and settings: importing again will change nothing. */
   duplicateOf?: number;
+  /** A done import of the same bytes, read before the supplier's settings last changed: this one is imported again. */
+  reimportOf?: number;
 }
 
 /**
  * Stores a spreadsheet in the uploads bucket and registers it (status uploaded) for the next tick.
  * Creates the supplier on first use. A file already imported is registered anyway, as an audit
- * record, and `duplicateOf` names the earlier import.
+ * record: `duplicateOf` names the earlier import when the supplier's settings are unchanged since,
+ * `reimportOf` when they changed (so the file is read differently this time).
  *
  * @example
  * const { importId } = await registerUpload(ctx, { supplierCode: 'acme', fileName: 'acme.xlsx', body });
@@ -53,7 +56,8 @@ export async function registerUpload(
   if (importId === undefined) {
     throw new CatalogError(CatalogErrorKind.duplicateUpload, `upload key ${sourceKey} is already registered: upload again`);
   }
-  const duplicateOf = await findDoneImportOfFile(ctx.db, supplierId, fileHash, importId);
-  ctx.log.info('upload registered', { importId, sourceKey, duplicateOf });
-  return duplicateOf === undefined ? { importId, sourceKey } : { importId, sourceKey, duplicateOf };
+  const earlier = await findDoneImportOfFile(ctx.db, supplierId, fileHash, importId);
+  ctx.log.info('upload registered', { importId, sourceKey, earlierImport: earlier });
+  if (!earlier) return { importId, sourceKey };
+  return earlier.sameSettings ? { importId, sourceKey, duplicateOf: earlier.importId } : { importId, sourceKey, reimportOf: earlier.importId };
 }

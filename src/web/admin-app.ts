@@ -14,6 +14,10 @@ import { listRowErrors } from '../admin/row-errors.ts';
 import { rowErrorsToCsv } from '../admin/row-errors-csv.ts';
 import type { ScheduleControl } from '../admin/schedule/schedule-control.ts';
 import { getStatus } from '../admin/status.ts';
+import { listSuppliers } from '../admin/suppliers/list-suppliers.ts';
+import { showSupplier } from '../admin/suppliers/show-supplier.ts';
+import { supplierSettingsChange } from '../admin/suppliers/supplier-settings.ts';
+import { updateSupplierSettings } from '../admin/suppliers/update-supplier-settings.ts';
 import { uploadSpreadsheet } from '../admin/upload-spreadsheet.ts';
 import type { AppContext } from '../context.ts';
 import { requireBearerToken } from './bearer-token.ts';
@@ -46,6 +50,7 @@ const schemas = {
   failures: z.strictObject({ supplier, kind: z.string().min(1).optional(), limit }),
   groups: z.strictObject({ supplier, importId: id.optional() }),
   importId: z.strictObject({ id }),
+  supplierCode: z.strictObject({ code: z.string().min(1).max(63) }),
   dlqPeek: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).optional() }),
   requeue: z.strictObject({
     supplier,
@@ -109,6 +114,13 @@ export function createAdminApp(ctx: AppContext, deps: AdminAppDeps): Hono {
   app.get('/api/status', async (c) => c.json(await getStatus(ctx, validate(schemas.scope.pick({ supplier: true }), c.req.query(), 'query'))));
   app.get('/api/imports', async (c) => c.json(await listImports(ctx, validate(schemas.scope, c.req.query(), 'query'))));
   app.get('/api/suppliers', async (c) => c.json(await listSupplierProgress(ctx)));
+  app.get('/api/supplier-settings', async (c) => c.json(await listSuppliers(ctx)));
+  app.get('/api/supplier-settings/:code', async (c) => c.json(await showSupplier(ctx, validate(schemas.supplierCode, c.req.param(), 'path').code)));
+  app.patch('/api/supplier-settings/:code', async (c) => {
+    const { code } = validate(schemas.supplierCode, c.req.param(), 'path');
+    const result = await updateSupplierSettings(ctx, code, validate(supplierSettingsChange, await jsonBody(c.req.raw), 'body'));
+    return c.json(result, result.created ? 201 : 200);
+  });
   app.get('/api/imports/:id/errors.csv', async (c) => {
     const { id: importId } = validate(schemas.importId, c.req.param(), 'path');
     c.header('content-disposition', `attachment; filename="import-${importId}-errors.csv"`);

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { SupplierFormat, type ColumnMapping } from '../../db/schema.ts';
+
+/** How a supplier's files are read, as `supplier show`, the API and the page present it. */
+export interface SupplierSettings {
+  code: string;
+  name: string;
+  format: SupplierFormat;
+  /** Headers that override guessing: field → header(s). Empty: every field is guessed. */
+  columnMapping: ColumnMapping;
+  imageBaseUrl: string | null;
+  /** Last change to format, mapping or base URL: done imports before it no longer count as "the same file". */
+  settingsUpdatedAt: Date;
+  createdAt: Date;
+}
+
+const header = z.string().trim().min(1).max(200);
+
+/** http(s) only: relative image paths resolve against it, and the worker fetches nothing else. */
+const imageBaseUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .max(2000)
+  .refine((value) => {
+    const url = new URL(value);
+    return url.hostname !== '' && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+  }, 'must be a plain http(s) URL with a host, without credentials, query or fragment');
+
+/**
+ * A change to a supplier's settings; absent fields stay as they are, `null` clears a field (the
+ * mapping entry goes back to guessing, the base URL to none).
+ */
+export const supplierSettingsChange = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  format: z.enum(SupplierFormat).optional(),
+  sku: header.nullable().optional(),
+  title: header.nullable().optional(),
+  images: z.array(header).min(1).max(20).nullable().optional(),
+  imageBaseUrl: imageBaseUrl.nullable().optional(),
+});
+export type SupplierSettingsChange = z.infer<typeof supplierSettingsChange>;
+
+/** The SELECT list that reads a `suppliers` row (alias `s`) as SupplierSettings. */
+export const supplierSettingsColumns = `s.code, s.name, s.format, s.column_mapping AS "columnMapping", s.image_base_url AS "imageBaseUrl",
+       s.settings_updated_at AS "settingsUpdatedAt", s.created_at AS "createdAt"`;

@@ -1,0 +1,53 @@
+import { assertSupplierCode } from '../../catalog/upload-key.ts';
+import type { AppContext } from '../../context.ts';
+import type { ColumnMapping } from '../../db/schema.ts';
+import { supplierSettingsColumns, type SupplierSettings, type SupplierSettingsChange } from './supplier-settings.ts';
+
+export interface SupplierSettingsUpdate {
+  supplier: SupplierSettings;
+  /** The supplier did not exist and was created with these settings. */
+  created: boolean;
+  /** Format, mapping or base URL changed: the next upload of a file imported before is imported again. */
+  settingsChanged: boolean;
+}
+
+const mappingFields = ['sku', 'title', 'images'] as const;
+
+/**
+ * Applies a settings change (already validated with `supplierSettingsChange`), creating the supplier
+ * when it is new. One statement: concurrent changes to different fields of one supplier both land,
+ * because the mapping is merged in SQL (`||`, then `-` for the cleared keys), never read and rewritten.
+ * `settings_updated_at` moves only when format, mapping or base URL really change (a rename leaves it).
+ *
+ * @example
+ * await updateSupplierSettings(ctx, 'magento-eu', { format: 'magento', imageBaseUrl: 'https://shop.example/media/catalog/product' });
+ */
+export async function updateSupplierSettings(ctx: AppContext, code: string, change: SupplierSettingsChange): Promise<SupplierSettingsUpdate> {
+  assertSupplierCode(code);
+  const set: ColumnMapping = {};
+  const cleared: string[] = [];
+  for (const field of mappingFields) {
+    const value = change[field];
+    if (value === null) cleared.push(field);
+    else if (value !== undefined) set[field] = value;
+  }
+  const baseUrlGiven = change.imageBaseUrl !== undefined;
+  const { rows } = await ctx.pool.query<SupplierSettings & { created: boolean; settingsChanged: boolean }>(
+    `INSERT INTO suppliers AS s (code, name, format, column_mapping, image_base_url)
+     VALUES ($1::text, coalesce($2::text, $1::text), coalesce($3::text, 'auto'), $4::jsonb, $5::text)
+     ON CONFLICT (code) DO UPDATE
+        SET name = coalesce($2, s.name),
+            format = coalesce($3, s.format),
+            column_mapping = (s.column_mapping || $4::jsonb) - $6::text[],
+            image_base_url = CASE WHEN $7::boolean THEN $5::text ELSE s.image_base_url END,
+            settings_updated_at = CASE
+              WHEN (coalesce($3, s.format), (s.column_mapping || $4::jsonb) - $6::text[], CASE WHEN $7::boolean THEN $5::text ELSE s.image_base_url END)
+                   IS DISTINCT FROM (s.format, s.column_mapping, s.image_base_url)
+              THEN now() ELSE s.settings_updated_at END
+     RETURNING ${supplierSettingsColumns}, (xmax = 0) AS created, s.settings_updated_at = now() AS "settingsChanged"`,
+    [code, change.name ?? null, change.format ?? null, JSON.stringify(set), change.imageBaseUrl ?? null, cleared, baseUrlGiven],
+  );
+  const { created, settingsChanged, ...supplier } = rows[0]!;
+  ctx.log.info('supplier settings updated', { supplier: code, created, settingsChanged });
+  return { supplier, created, settingsChanged };
+}

@@ -1,0 +1,118 @@
+import { type Command, InvalidArgumentError, type Option } from 'commander';
+import { listSuppliers } from '../admin/suppliers/list-suppliers.ts';
+import { showSupplier } from '../admin/suppliers/show-supplier.ts';
+import { type SupplierSettings, supplierSettingsChange } from '../admin/suppliers/supplier-settings.ts';
+import { updateSupplierSettings } from '../admin/suppliers/update-supplier-settings.ts';
+import { SupplierFormat } from '../db/schema.ts';
+import { emit, table } from './output.ts';
+import { withSession } from './session.ts';
+
+const mappingText = (s: SupplierSettings) =>
+  Object.entries(s.columnMapping)
+    .map(([field, headers]) => `${field} ← ${[headers].flat().map((h) => JSON.stringify(h)).join(', ')}`)
+    .join('; ') || 'guessed from the headers';
+
+const describeSupplier = (s: SupplierSettings) =>
+  [
+    `${s.code} (${s.name})`,
+    `format:          ${s.format}`,
+    `mapping:         ${mappingText(s)}`,
+    `image base URL:  ${s.imageBaseUrl ?? '(none)'}`,
+    `settings changed ${s.settingsUpdatedAt.toISOString()}`,
+  ].join('\n');
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+interface SetOptions {
+  name?: string;
+  format?: string;
+  sku?: string;
+  title?: string;
+  images?: string[];
+  imageBaseUrl?: string;
+  json?: boolean;
+}
+
+/** `--sku ""` and friends clear a setting (back to guessing, or no base URL); absent flags keep it. */
+function settingsChange(options: SetOptions) {
+  const orClear = (value: string | undefined) => (value === '' ? null : value);
+  const parsed = supplierSettingsChange.safeParse({
+    name: options.name,
+    format: options.format,
+    sku: orClear(options.sku),
+    title: orClear(options.title),
+    images: options.images && (options.images.every((h) => h === '') ? null : options.images),
+    imageBaseUrl: orClear(options.imageBaseUrl),
+  });
+  if (parsed.success) return parsed.data;
+  const flag: Record<string, string> = { imageBaseUrl: '--image-base-url' };
+  const issue = parsed.error.issues[0]!;
+  const field = String(issue.path[0] ?? '');
+  throw new InvalidArgumentError(`${flag[field] ?? `--${field}`}: ${issue.message}`);
+}
+
+/** `supplier list|show|set`: per-supplier settings without SQL. */
+export function registerSupplierCommands(program: Command, json: Option): void {
+  const supplier = program.command('supplier').description('suppliers and how their files are read (format, column mapping, image base URL)');
+
+  supplier
+    .command('list')
+    .description('every supplier with its settings, products and imports')
+    .addOption(json)
+    .action(async (options: { json?: boolean }) => {
+      await withSession(async ({ ctx }) => {
+        const suppliers = await listSuppliers(ctx);
+        emit(Boolean(options.json), suppliers, () =>
+          table(
+            suppliers.map((s) => ({
+              code: s.code,
+              name: s.name,
+              format: s.format,
+              mapping: mappingText(s),
+              'image base URL': s.imageBaseUrl ?? '',
+              products: s.products,
+              imports: s.imports,
+            })),
+          ),
+        );
+      });
+    });
+
+  supplier
+    .command('show <code>')
+    .description("one supplier's settings")
+    .addOption(json)
+    .action(async (code: string, options: { json?: boolean }) => {
+      await withSession(async ({ ctx }) => {
+        const settings = await showSupplier(ctx, code);
+        emit(Boolean(options.json), settings, () => describeSupplier(settings));
+      });
+    });
+
+  supplier
+    .command('set <code>')
+    .description('change how a supplier\'s files are read (creates the supplier if new); "" clears a setting')
+    .option('--name <name>', 'display name')
+    .option('--format <format>', `${Object.values(SupplierFormat).join('|')} (auto: detected from the headers)`)
+    .option('--sku <header>', 'the SKU column')
+    .option('--title <header>', 'the title column')
+    .option('--images <header>', 'an image column; repeat for several, in image order', collect)
+    .option('--image-base-url <url>', 'http(s) URL that relative image paths resolve against')
+    .addOption(json)
+    .action(async (code: string, options: SetOptions) => {
+      const change = settingsChange(options);
+      await withSession(async ({ ctx }) => {
+        const result = await updateSupplierSettings(ctx, code, change);
+        emit(Boolean(options.json), result, () =>
+          [
+            result.created
+              ? `supplier ${code} created`
+              : result.settingsChanged
+                ? `supplier ${code} updated: files imported before are imported again on their next upload`
+                : `supplier ${code}: how its files are read is unchanged`,
+            describeSupplier(result.supplier),
+          ].join('\n'),
+        );
+      });
+    });
+}
