@@ -61,7 +61,22 @@ const envSchema = z.object({
   WEBP_EFFORT: int(2, 0, 6),
   WORKER_CONCURRENCY: int(4, 1, 64),
   ENQUEUE_CHUNK_SIZE: int(500, 10, 10_000),
-  QUEUED_LEASE_SECONDS: int(6 * 3600, 60),
+  // SQS's MessageRetentionPeriod of the images queue: a queued image is sent again only after it.
+  IMAGES_QUEUE_RETENTION_SECONDS: int(4 * 24 * 3600, 60, 14 * 24 * 3600),
+  // A done image is re-checked with a conditional GET after this long: `30d`, `12h`, `90m`, `600s`, or `off`.
+  IMAGE_REVALIDATE_AFTER: z
+    .string()
+    .default('30d')
+    .transform((value, ctx) => {
+      if (value.trim().toLowerCase() === 'off') return null;
+      const match = /^\s*(\d+)\s*([smhd])\s*$/i.exec(value);
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration such as 30d, 12h, 90m or 600s, or off; got ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[match[2]!.toLowerCase() as 's' | 'm' | 'h' | 'd'];
+      return Number(match[1]) * unit;
+    }),
   // Past the worker's own timeout (60 s on Lambda), a processing row's worker is gone.
   PROCESSING_LEASE_SECONDS: int(180, 1),
   MAX_UPLOAD_BYTES: int(200 * 1024 * 1024, 1),
@@ -110,6 +125,8 @@ export function loadConfig(env: Env = process.env) {
       name: e.IMAGES_QUEUE_NAME,
       dlqName: e.IMAGES_DLQ_NAME,
       maxReceives: e.MAX_RECEIVES,
+      /** A message older than this is gone from the queue: only then is its image sent again. */
+      retentionSeconds: e.IMAGES_QUEUE_RETENTION_SECONDS,
     },
     buckets: { media: e.MEDIA_BUCKET, uploads: e.UPLOADS_BUCKET },
     mediaPrefix: e.MEDIA_PREFIX,
@@ -141,8 +158,9 @@ export function loadConfig(env: Env = process.env) {
     worker: { concurrency: e.WORKER_CONCURRENCY },
     enqueue: {
       chunkSize: e.ENQUEUE_CHUNK_SIZE,
-      queuedLeaseSeconds: e.QUEUED_LEASE_SECONDS,
       processingLeaseSeconds: e.PROCESSING_LEASE_SECONDS,
+      /** Seconds after which a done image is re-checked; null: never. */
+      revalidateAfterSeconds: e.IMAGE_REVALIDATE_AFTER,
     },
     limits: { maxUploadBytes: e.MAX_UPLOAD_BYTES, maxRows: e.MAX_ROWS, xlsxMaxUncompressedBytes: e.XLSX_MAX_UNCOMPRESSED_BYTES },
     local: {

@@ -56,7 +56,7 @@ export async function collectOrphanMedia(
     if (old.length === 0) continue;
     const keys = old.map((o) => o.Key!);
     const { rows } = await ctx.pool.query<{ s3_key: string }>(
-      `SELECT DISTINCT s3_key FROM product_images WHERE s3_key = ANY($1::text[])`,
+      `SELECT DISTINCT s3_key FROM image_sources WHERE s3_key = ANY($1::text[])`,
       [keys],
     );
     const referenced = new Set(rows.map((r) => r.s3_key));

@@ -14,14 +14,14 @@ export async function listFailureGroups(
 ): Promise<FailureGroup[]> {
   const { rows } = await ctx.pool.query<FailureGroup>(
     `WITH failed AS (
-       SELECT pi.id, coalesce(pi.error_kind, 'unknown') AS kind, pi.source_url, pi.last_error, pi.updated_at,
-              row_number() OVER (PARTITION BY coalesce(pi.error_kind, 'unknown') ORDER BY pi.updated_at DESC, pi.id) AS n
-         FROM product_images pi
-         JOIN products p ON p.id = pi.product_id
-         JOIN suppliers s ON s.id = p.supplier_id
-        WHERE pi.status = 'failed'
-          AND ($1::text IS NULL OR s.code = $1)
-          AND ($2::int IS NULL OR pi.import_id = $2))
+       SELECT src.id, coalesce(src.error_kind, 'unknown') AS kind, src.source_url, src.last_error, src.updated_at,
+              row_number() OVER (PARTITION BY coalesce(src.error_kind, 'unknown') ORDER BY src.updated_at DESC, src.id) AS n
+         FROM image_sources src
+        WHERE src.status = 'failed'
+          AND ($1::text IS NULL OR EXISTS (
+                SELECT 1 FROM product_images pi JOIN products p ON p.id = pi.product_id JOIN suppliers s ON s.id = p.supplier_id
+                 WHERE pi.source_id = src.id AND s.code = $1))
+          AND ($2::int IS NULL OR EXISTS (SELECT 1 FROM product_images pi WHERE pi.source_id = src.id AND pi.import_id = $2)))
      SELECT kind, count(*)::int AS count,
             coalesce(json_agg(json_build_object('imageId', id::int, 'sourceUrl', source_url, 'error', last_error)
                               ORDER BY n) FILTER (WHERE n <= $3), '[]') AS examples

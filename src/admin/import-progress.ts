@@ -20,7 +20,7 @@ export interface ImportProgress extends RowCounts {
   error: string | null;
   createdAt: Date;
   finishedAt: Date | null;
-  /** Images this import last set (re-imports that change nothing leave them with the earlier import). */
+  /** Distinct image sources of the links this import last set (re-imports that change nothing leave them with the earlier import). */
   images: ImageCounts;
 }
 
@@ -33,12 +33,12 @@ export interface SupplierProgress extends RowCounts {
 
 // One JSON object per group, so a row maps straight onto ImageCounts.
 const imageCounts = `json_build_object(
-  'pending', count(*) FILTER (WHERE pi.status = 'pending')::int,
-  'queued', count(*) FILTER (WHERE pi.status = 'queued')::int,
-  'processing', count(*) FILTER (WHERE pi.status = 'processing')::int,
-  'done', count(*) FILTER (WHERE pi.status = 'done')::int,
-  'failed', count(*) FILTER (WHERE pi.status = 'failed')::int,
-  'total', count(pi.id)::int)`;
+  'pending', count(*) FILTER (WHERE src.status = 'pending')::int,
+  'queued', count(*) FILTER (WHERE src.status = 'queued')::int,
+  'processing', count(*) FILTER (WHERE src.status = 'processing')::int,
+  'done', count(*) FILTER (WHERE src.status = 'done')::int,
+  'failed', count(*) FILTER (WHERE src.status = 'failed')::int,
+  'total', count(src.id)::int)`;
 
 /** The latest imports, newest first, with row counts and their images by status. */
 export async function listImports(
@@ -49,7 +49,8 @@ export async function listImports(
     `SELECT i.id AS "importId", s.code AS supplier, i.file_name AS "fileName", i.status, i.error,
             i.rows_total AS "rowsTotal", i.rows_imported AS "rowsImported", i.rows_failed AS "rowsFailed",
             i.warnings, i.products_upserted AS "productsUpserted", i.created_at AS "createdAt", i.finished_at AS "finishedAt",
-            (SELECT ${imageCounts} FROM product_images pi WHERE pi.import_id = i.id) AS images
+            (SELECT ${imageCounts} FROM image_sources src
+              WHERE src.id IN (SELECT pi.source_id FROM product_images pi WHERE pi.import_id = i.id)) AS images
        FROM imports i JOIN suppliers s ON s.id = i.supplier_id
       WHERE ($1::text IS NULL OR s.code = $1)
       ORDER BY i.id DESC
@@ -70,7 +71,9 @@ export async function listSupplierProgress(ctx: AppContext): Promise<SupplierPro
             (SELECT coalesce(sum(warnings), 0)::int FROM imports i WHERE i.supplier_id = s.id) AS warnings,
             (SELECT coalesce(sum(products_upserted), 0)::int FROM imports i WHERE i.supplier_id = s.id) AS "productsUpserted",
             (SELECT count(*)::int FROM products p WHERE p.supplier_id = s.id) AS products,
-            (SELECT ${imageCounts} FROM product_images pi JOIN products p ON p.id = pi.product_id WHERE p.supplier_id = s.id) AS images
+            (SELECT ${imageCounts} FROM image_sources src
+              WHERE src.id IN (SELECT pi.source_id FROM product_images pi JOIN products p ON p.id = pi.product_id
+                                WHERE p.supplier_id = s.id)) AS images
        FROM suppliers s
       ORDER BY s.code`,
   );

@@ -9,7 +9,7 @@ import type pg from 'pg';
  */
 export async function oldestQueuedImageAgeSeconds(pool: pg.Pool, now: Date): Promise<number | null> {
   const { rows } = await pool.query<{ oldest: Date | null }>(
-    `SELECT min(updated_at) AS oldest FROM product_images WHERE status = 'queued'`,
+    `SELECT min(updated_at) AS oldest FROM image_sources WHERE status = 'queued'`,
   );
   const oldest = rows[0]?.oldest;
   return oldest ? Math.max(0, Math.round((now.getTime() - oldest.getTime()) / 1000)) : null;

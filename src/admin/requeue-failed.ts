@@ -28,7 +28,7 @@ const hasNarrowingFilter = (f: RequeueFilter) =>
   f.supplier !== undefined || f.importId !== undefined || f.kind !== undefined || f.imageIds !== undefined || f.since !== undefined;
 
 /**
- * Failed images back to pending with attempts reset and the error cleared, for the next tick to
+ * Failed image sources back to pending with the error cleared, for the next tick to
  * send, or sent at once with `now`. Refuses an empty filter unless `all` is set, so a slip cannot
  * re-queue every failure. Safe under concurrency: the UPDATE re-checks `status = 'failed'`, so rows
  * a re-import or worker changed in between are left alone.
@@ -41,20 +41,24 @@ export async function requeueFailedImages(
   if (!hasNarrowingFilter(filter) && !filter.all) {
     throw new AdminError(AdminErrorKind.invalidRequest, 'requeue needs a filter (supplier, import, kind, ids, since) or all');
   }
-  const where = `pi.status = 'failed'
-        AND ($1::text IS NULL OR pi.product_id IN (SELECT p.id FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE s.code = $1))
-        AND ($2::int IS NULL OR pi.import_id = $2)
-        AND ($3::text IS NULL OR pi.error_kind = $3)
-        AND ($4::bigint[] IS NULL OR pi.id = ANY($4::bigint[]))
-        AND ($5::timestamptz IS NULL OR pi.updated_at >= $5)`;
+  // Supplier and import reach a source through its links: a shared source is re-queued once.
+  const where = `src.status = 'failed'
+        AND ($1::text IS NULL OR EXISTS (
+              SELECT 1 FROM product_images pi JOIN products p ON p.id = pi.product_id JOIN suppliers s ON s.id = p.supplier_id
+               WHERE pi.source_id = src.id AND s.code = $1))
+        AND ($2::int IS NULL OR EXISTS (SELECT 1 FROM product_images pi WHERE pi.source_id = src.id AND pi.import_id = $2))
+        AND ($3::text IS NULL OR src.error_kind = $3)
+        AND ($4::bigint[] IS NULL OR src.id = ANY($4::bigint[]))
+        AND ($5::timestamptz IS NULL OR src.updated_at >= $5)`;
   const params = [filter.supplier ?? null, filter.importId ?? null, filter.kind ?? null, filter.imageIds ?? null, filter.since ?? null];
   if (options.dryRun) {
-    const { rows } = await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM product_images pi WHERE ${where}`, params);
+    const { rows } = await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM image_sources src WHERE ${where}`, params);
     return { matched: rows[0]?.n ?? 0, requeued: 0, dryRun: true };
   }
   const { rowCount } = await ctx.pool.query(
-    `UPDATE product_images pi
-        SET status = 'pending', attempts = 0, error_kind = NULL, last_error = NULL, lease_until = NULL, updated_at = now()
+    // attempts is the fencing token and is never reset: a worker still holding an old claim stays fenced off.
+    `UPDATE image_sources src
+        SET status = 'pending', error_kind = NULL, last_error = NULL, lease_until = NULL, updated_at = now()
       WHERE ${where}`,
     params,
   );

@@ -24,16 +24,19 @@ export interface StatusReport {
   }>;
 }
 
-/** Where everything stands: images by status, failures by kind, queue depths, the last runs. */
+/** Where everything stands: image sources by status, failures by kind, queue depths, the last runs. */
 export async function getStatus(ctx: AppContext, options: { supplier?: string } = {}): Promise<StatusReport> {
   const supplier = options.supplier ?? null;
-  const scope = `FROM product_images pi JOIN products p ON p.id = pi.product_id JOIN suppliers s ON s.id = p.supplier_id
-                 WHERE ($1::text IS NULL OR s.code = $1)`;
+  // Images are sources: one a distinct URL, counted once however many products link it.
+  const scope = `FROM image_sources src
+                 WHERE ($1::text IS NULL OR EXISTS (
+                         SELECT 1 FROM product_images pi JOIN products p ON p.id = pi.product_id JOIN suppliers s ON s.id = p.supplier_id
+                          WHERE pi.source_id = src.id AND s.code = $1))`;
   const now = ctx.now();
   const [byStatus, byKind, products, runs, queue, queueAge, dlq, dlqAge] = await Promise.all([
-    ctx.pool.query<{ status: ImageStatus; n: number }>(`SELECT pi.status, count(*)::int AS n ${scope} GROUP BY pi.status`, [supplier]),
+    ctx.pool.query<{ status: ImageStatus; n: number }>(`SELECT src.status, count(*)::int AS n ${scope} GROUP BY src.status`, [supplier]),
     ctx.pool.query<{ kind: string; n: number }>(
-      `SELECT coalesce(pi.error_kind, 'unknown') AS kind, count(*)::int AS n ${scope} AND pi.status = 'failed'
+      `SELECT coalesce(src.error_kind, 'unknown') AS kind, count(*)::int AS n ${scope} AND src.status = 'failed'
         GROUP BY 1 ORDER BY 2 DESC, 1`,
       [supplier],
     ),

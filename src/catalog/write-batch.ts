@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { refreshImageUrls } from '../db/refresh-image-urls.ts';
-import { ImageStatus } from '../db/schema.ts';
 import type { ProductRow, RowIssue } from './row-validation.ts';
 
 type Executor = Pick<Db, 'execute'>;
@@ -51,10 +50,29 @@ async function upsertProducts(tx: Executor, target: BatchTarget, products: reado
 }
 
 /**
- * Makes the products' images match the file: positions the file no longer has are deleted, new
- * positions are inserted pending, a changed source URL resets that image to pending (attempts and
- * every result cleared); an unchanged URL is not touched, so a done image stays done.
- * Returns how many images became pending.
+ * The source ids of `urls` (distinct), creating pending sources for URLs never seen before.
+ * Returns how many were created: those are the downloads this batch adds.
+ * Safe under concurrency: ON CONFLICT DO NOTHING waits for another transaction inserting the same URL
+ * and skips it; the SELECT after it (a new statement) then sees that row. Existing sources are
+ * neither locked nor rewritten, so workers holding them are not stalled.
+ */
+async function ensureSources(tx: Executor, urls: readonly string[]) {
+  const { rows: created } = await tx.execute(sql`
+    INSERT INTO image_sources (source_url)
+    SELECT DISTINCT u FROM unnest(${sql.param(urls)}::text[]) AS u
+     WHERE NOT EXISTS (SELECT 1 FROM image_sources s WHERE s.source_url = u)
+    ON CONFLICT (source_url) DO NOTHING
+    RETURNING 1`);
+  const { rows } = await tx.execute<{ id: string; source_url: string }>(sql`
+    SELECT id, source_url FROM image_sources WHERE source_url = ANY(${sql.param(urls)}::text[])`);
+  return { idByUrl: new Map(rows.map((row) => [row.source_url, Number(row.id)])), created: created.length };
+}
+
+/**
+ * Makes the products' galleries match the file: a gallery is links (product, position) → source.
+ * A reorder or a removal rewrites links only, and `image_urls` follows in the same commit with no
+ * download; a URL never seen before becomes a pending source. Unchanged links are not touched.
+ * Returns the products whose links changed and how many sources were created.
  */
 async function syncProductImages(tx: Executor, target: BatchTarget, productIds: readonly number[], products: readonly ProductRow[]) {
   const imageProductIds: number[] = [];
@@ -67,51 +85,49 @@ async function syncProductImages(tx: Executor, target: BatchTarget, productIds: 
       urls.push(url);
     });
   });
+  const { idByUrl, created } = urls.length > 0 ? await ensureSources(tx, urls) : { idByUrl: new Map<string, number>(), created: 0 };
+  const sourceIds = urls.map((url) => idByUrl.get(url)!);
 
-  // Lock order: workers finishing an image lock its product, then the image (markImageDone). Lock the
-  // products whose images this batch changes first, in id order, so the import takes the same order
-  // and cannot deadlock with them; products whose images are unchanged stay unlocked.
-  await tx.execute(sql`
+  // Lock order: workers finishing a source lock its products, then the source (markSourceDone). Lock
+  // the products whose links this batch changes first, in id order, so the import takes the same
+  // order and cannot deadlock with them; products whose galleries are unchanged stay unlocked.
+  const { rows: changed } = await tx.execute<{ id: string }>(sql`
+    WITH wanted AS (
+      SELECT * FROM unnest(${sql.param(imageProductIds)}::bigint[], ${sql.param(positions)}::smallint[], ${sql.param(sourceIds)}::bigint[])
+               AS t(product_id, position, source_id)
+    )
     SELECT p.id FROM products p
      WHERE p.id = ANY(${sql.param(productIds)}::bigint[])
-       AND (EXISTS (
-              SELECT 1 FROM unnest(${sql.param(imageProductIds)}::bigint[], ${sql.param(positions)}::smallint[], ${sql.param(urls)}::text[])
-                       AS t(product_id, position, source_url)
-               WHERE t.product_id = p.id
-                 AND NOT EXISTS (SELECT 1 FROM product_images e
-                                  WHERE e.product_id = t.product_id AND e.position = t.position AND e.source_url = t.source_url))
-         OR EXISTS (
-              SELECT 1 FROM product_images e
-               WHERE e.product_id = p.id
-                 AND NOT EXISTS (SELECT 1 FROM unnest(${sql.param(imageProductIds)}::bigint[], ${sql.param(positions)}::smallint[]) AS k(product_id, position)
-                                  WHERE k.product_id = e.product_id AND k.position = e.position)))
+       AND (EXISTS (SELECT 1 FROM wanted w
+                     WHERE w.product_id = p.id
+                       AND NOT EXISTS (SELECT 1 FROM product_images e
+                                        WHERE e.product_id = w.product_id AND e.position = w.position AND e.source_id = w.source_id))
+         OR EXISTS (SELECT 1 FROM product_images e
+                     WHERE e.product_id = p.id
+                       AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.product_id = e.product_id AND w.position = e.position)))
      ORDER BY p.id
        FOR UPDATE OF p`);
+  const changedIds = changed.map((row) => Number(row.id));
+  if (changedIds.length === 0) return { changedIds, created };
 
   await tx.execute(sql`
     DELETE FROM product_images pi
-     WHERE pi.product_id = ANY(${sql.param(productIds)}::bigint[])
+     WHERE pi.product_id = ANY(${sql.param(changedIds)}::bigint[])
        AND NOT EXISTS (
          SELECT 1 FROM unnest(${sql.param(imageProductIds)}::bigint[], ${sql.param(positions)}::smallint[]) AS keep(product_id, position)
           WHERE keep.product_id = pi.product_id AND keep.position = pi.position)`);
-  if (urls.length === 0) return 0;
-
-  const { rows } = await tx.execute(sql`
-    INSERT INTO product_images AS pi (product_id, position, source_url, import_id)
-    SELECT t.product_id, t.position, t.source_url, ${target.importId}
-      FROM unnest(${sql.param(imageProductIds)}::bigint[], ${sql.param(positions)}::smallint[], ${sql.param(urls)}::text[])
-           AS t(product_id, position, source_url)
-     -- As for products: leave unchanged images unlocked, so workers holding them are not stalled.
-     WHERE NOT EXISTS (
-       SELECT 1 FROM product_images e
-        WHERE e.product_id = t.product_id AND e.position = t.position AND e.source_url = t.source_url)
-    ON CONFLICT (product_id, position) DO UPDATE
-       SET source_url = excluded.source_url, import_id = excluded.import_id, status = ${ImageStatus.pending},
-           attempts = 0, lease_until = NULL, error_kind = NULL, last_error = NULL, s3_key = NULL, url = NULL,
-           width = NULL, height = NULL, bytes = NULL, content_hash = NULL, source_etag = NULL, updated_at = now()
-     WHERE pi.source_url IS DISTINCT FROM excluded.source_url
-    RETURNING 1`);
-  return rows.length;
+  if (urls.length > 0) {
+    await tx.execute(sql`
+      INSERT INTO product_images AS pi (product_id, position, source_id, import_id)
+      SELECT t.product_id, t.position, t.source_id, ${target.importId}
+        FROM unnest(${sql.param(imageProductIds)}::bigint[], ${sql.param(positions)}::smallint[], ${sql.param(sourceIds)}::bigint[])
+             AS t(product_id, position, source_id)
+       WHERE t.product_id = ANY(${sql.param(changedIds)}::bigint[])
+      ON CONFLICT (product_id, position) DO UPDATE
+         SET source_id = excluded.source_id, import_id = excluded.import_id, updated_at = now()
+       WHERE pi.source_id IS DISTINCT FROM excluded.source_id`);
+  }
+  return { changedIds, created };
 }
 
 /** Appends lines to the import report. */
@@ -126,14 +142,15 @@ export async function insertRowIssues(tx: Executor, importId: number, issues: re
 }
 
 /**
- * Writes one batch of valid rows (SKUs unique within it): products, then their images, then
- * `image_urls` for those products so a removed or reset image leaves the array at once.
+ * Writes one batch of valid rows (SKUs unique within it): products, then their galleries, then
+ * `image_urls` of the products whose galleries changed, so a reorder or removal shows at once.
+ * `imagesPending`: sources this batch created, i.e. new downloads.
  */
 export async function writeProductBatch(tx: Executor, target: BatchTarget, products: readonly ProductRow[]) {
   if (products.length === 0) return { productsUpserted: 0, imagesPending: 0 };
   const { ids, changed } = await upsertProducts(tx, target, products);
   if (!target.replaceImages) return { productsUpserted: changed, imagesPending: 0 };
-  const imagesPending = await syncProductImages(tx, target, ids, products);
-  await refreshImageUrls(tx, ids);
-  return { productsUpserted: changed, imagesPending };
+  const { changedIds, created } = await syncProductImages(tx, target, ids, products);
+  await refreshImageUrls(tx, changedIds);
+  return { productsUpserted: changed, imagesPending: created };
 }

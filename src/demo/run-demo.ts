@@ -56,7 +56,7 @@ export async function runDemo(options: { json: boolean }): Promise<void> {
 
       const [status, products, failures, rowErrors] = await Promise.all([
         getStatus(ctx, { supplier: 'acme' }),
-        listProducts(ctx, { supplier: 'acme' }),
+        listProducts(ctx, { supplier: 'acme' }).then((page) => page.products),
         listFailures(ctx, { supplier: 'acme' }),
         listRowErrors(ctx, upload.importId),
       ]);

@@ -1,5 +1,5 @@
 /**
- * What can go wrong with one image, as admins see it (`product_images.error_kind`).
+ * What can go wrong with one image, as admins see it (`image_sources.error_kind`).
  * The kind alone decides retry or fail: see `isTransient`.
  */
 export const ErrorKind = {

@@ -9,16 +9,34 @@ export type FetchConfig = Config['fetch'];
 
 /** A downloaded image body with what the origin said about it. */
 export interface Downloaded {
+  notModified?: false;
   body: Buffer;
   contentType: string | undefined;
   etag: string | undefined;
+  lastModified: string | undefined;
   /** The URL the body came from, after redirects. */
   finalUrl: string;
 }
 
+/** The origin answered 304 to a conditional GET: the picture we have is still current. */
+export interface NotModified {
+  notModified: true;
+  finalUrl: string;
+}
+
+/** What we know of the copy we have: sent as If-None-Match / If-Modified-Since. */
+export interface Validators {
+  etag?: string | null | undefined;
+  lastModified?: string | null | undefined;
+}
+
 export interface ImageFetcher {
-  /** @throws ImageError with the kind that decides retry or fail. */
+  /**
+   * With `validators` it is a conditional GET, and a 304 comes back as NotModified.
+   * @throws ImageError with the kind that decides retry or fail.
+   */
   download(url: string): Promise<Downloaded>;
+  download(url: string, validators: Validators): Promise<Downloaded | NotModified>;
   close(): Promise<void>;
 }
 
@@ -29,7 +47,10 @@ export interface FetcherOptions {
   now?: () => number;
 }
 
-type Hop = { redirect: string } | { redirect?: undefined; body: Buffer; contentType?: string; etag?: string };
+type Hop =
+  | { redirect: string }
+  | { redirect?: undefined; notModified: true }
+  | { redirect?: undefined; notModified?: false; body: Buffer; contentType?: string; etag?: string; lastModified?: string };
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
@@ -124,15 +145,24 @@ export function createImageFetcher(config: FetchConfig, options: FetcherOptions 
     }
   }
 
-  async function requestOnce(url: URL, deadline: AbortSignal): Promise<Hop> {
+  async function requestOnce(url: URL, deadline: AbortSignal, validators: Validators): Promise<Hop> {
     try {
       const { statusCode, headers, body } = await agent.request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: 'GET',
-        headers: { 'user-agent': config.userAgent, accept: 'image/*' },
+        headers: {
+          'user-agent': config.userAgent,
+          accept: 'image/*',
+          ...(validators.etag ? { 'if-none-match': validators.etag } : {}),
+          ...(validators.lastModified ? { 'if-modified-since': validators.lastModified } : {}),
+        },
         signal: deadline,
       });
+      if (statusCode === 304 && (validators.etag || validators.lastModified)) {
+        await body.dump().catch(() => undefined);
+        return { notModified: true };
+      }
       const location = header(headers, 'location');
       if (redirectStatuses.has(statusCode) && location) {
         await body.dump().catch(() => undefined);
@@ -151,13 +181,14 @@ export function createImageFetcher(config: FetchConfig, options: FetcherOptions 
         body: await readCapped(body, url.href, config.maxBytes),
         contentType: header(headers, 'content-type'),
         etag: header(headers, 'etag'),
+        lastModified: header(headers, 'last-modified'),
       };
     } catch (error) {
       throw transportError(url.href, error, config, deadline);
     }
   }
 
-  async function download(url: string): Promise<Downloaded> {
+  async function download(url: string, validators: Validators = {}): Promise<Downloaded | NotModified> {
     let current = checkUrl(url, config);
     // One deadline for the whole download, redirects included, so the worker's time budget holds. It
     // starts with the first request, not while waiting for a per-host slot.
@@ -165,9 +196,13 @@ export function createImageFetcher(config: FetchConfig, options: FetcherOptions 
     const visited = new Set<string>();
     for (let redirects = 0; ; redirects++) {
       visited.add(current.href);
-      const hop = await perHost(current.hostname, () => requestOnce(current, (deadline ??= AbortSignal.timeout(config.responseTimeoutMs))));
+      const hop = await perHost(current.hostname, () =>
+        requestOnce(current, (deadline ??= AbortSignal.timeout(config.responseTimeoutMs)), validators),
+      );
       if (hop.redirect === undefined) {
-        return { body: hop.body, contentType: hop.contentType, etag: hop.etag, finalUrl: current.href };
+        if (hop.notModified) return { notModified: true, finalUrl: current.href };
+        const { body, contentType, etag, lastModified } = hop;
+        return { body, contentType, etag, lastModified, finalUrl: current.href };
       }
       if (redirects >= config.maxRedirects) {
         throw new ImageError(ErrorKind.tooManyRedirects, `${url}: more than ${config.maxRedirects} redirects`);
@@ -181,5 +216,6 @@ export function createImageFetcher(config: FetchConfig, options: FetcherOptions 
     }
   }
 
-  return { download, close: () => agent.close() };
+  // Without validators a 304 cannot come back as NotModified (requestOnce treats it as an error).
+  return { download: download as ImageFetcher['download'], close: () => agent.close() };
 }

@@ -14,6 +14,11 @@ const MAX_VISIBILITY_SECONDS = 43_200;
 
 async function processRecord(ctx: AppContext, downloader: ImageDownloader, record: SQSRecord): Promise<ImageOutcome | undefined> {
   const decoded = decodeImageMessage(record.body);
+  if (!decoded.ok && decoded.legacy) {
+    // Migration 0004 put its work back to pending, to be sent anew in the new shape.
+    ctx.log.info('old message acknowledged', { messageId: record.messageId, reason: decoded.reason });
+    return { result: 'skipped', sourceId: 0, reason: decoded.reason };
+  }
   if (!decoded.ok) {
     // Nothing to record it against: it fails until the redrive policy moves it to the DLQ.
     ctx.log.error('invalid message', { messageId: record.messageId, kind: ErrorKind.invalidMessage, reason: decoded.reason });

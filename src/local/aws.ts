@@ -64,6 +64,7 @@ export async function provisionLocalResources(config: Config, clients: { sqs: SQ
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
   const queueUrl = await ensureQueue(sqs, config.queue.name, {
     VisibilityTimeout: String(config.local.visibilityTimeout),
+    MessageRetentionPeriod: String(config.queue.retentionSeconds),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: config.queue.maxReceives }),
   });
   await ensureBucket(s3, config.buckets.media);

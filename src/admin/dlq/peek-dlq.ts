@@ -12,7 +12,7 @@ export interface DlqMessage {
   messageId: string;
   sentAt: Date | null;
   receiveCount: number;
-  /** Decoded image message, or why the body is not one. */
+  /** Decoded image message (the image source's id), or why the body is not one. */
   imageId: number | null;
   sourceUrl: string | null;
   invalidBody: string | null;
@@ -63,9 +63,9 @@ export async function peekDlq(ctx: AppContext, options: { limit?: number } = {})
     }
   }
   const decoded = received.map((m) => ({ message: m, body: decodeImageMessage(m.Body ?? '') }));
-  const ids = decoded.flatMap((d) => (d.body.ok ? [d.body.message.imageId] : []));
+  const ids = decoded.flatMap((d) => (d.body.ok ? [d.body.message.sourceId] : []));
   const { rows } = await ctx.pool.query<{ id: number; status: string; errorKind: string | null; lastError: string | null }>(
-    `SELECT id::int, status, error_kind AS "errorKind", last_error AS "lastError" FROM product_images WHERE id = ANY($1::bigint[])`,
+    `SELECT id::int, status, error_kind AS "errorKind", last_error AS "lastError" FROM image_sources WHERE id = ANY($1::bigint[])`,
     [ids],
   );
   const images = new Map(rows.map((r) => [r.id, { status: r.status, errorKind: r.errorKind, lastError: r.lastError }]));
@@ -76,10 +76,10 @@ export async function peekDlq(ctx: AppContext, options: { limit?: number } = {})
       messageId: message.MessageId!,
       sentAt: message.Attributes?.SentTimestamp ? new Date(Number(message.Attributes.SentTimestamp)) : null,
       receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
-      imageId: body.ok ? body.message.imageId : null,
+      imageId: body.ok ? body.message.sourceId : null,
       sourceUrl: body.ok ? body.message.sourceUrl : null,
       invalidBody: body.ok ? null : body.reason,
-      image: body.ok ? (images.get(body.message.imageId) ?? null) : null,
+      image: body.ok ? (images.get(body.message.sourceId) ?? null) : null,
     })),
   };
 }
