@@ -62,7 +62,8 @@ async function* xlsxRows(bytes: AsyncIterable<Buffer>, limits: Config['limits'])
   }
 }
 
-async function openRows(source: Readable, hint: SpreadsheetFormat, limits: Config['limits']): Promise<AsyncGenerator<SheetRow>> {
+/** The file's rows, csv or xlsx as its first bytes say (`hint` from the name); shared with the dry run. */
+export async function openRows(source: Readable, hint: SpreadsheetFormat, limits: Config['limits']): Promise<AsyncGenerator<SheetRow>> {
   const { head, all } = await peek<Buffer>(
     source[Symbol.asyncIterator](),
     (seen) => seen.reduce((length, chunk) => length + chunk.length, 0) >= headBytes,
