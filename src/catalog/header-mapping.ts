@@ -57,7 +57,8 @@ export function normalizeHeader(header: string): string {
     .replace(/[^\p{L}\p{N}]/gu, '');
 }
 
-function displayHeaders(headers: readonly string[]): Column[] {
+/** The header row as columns, a blank header named by its position. */
+export function displayHeaders(headers: readonly string[]): Column[] {
   return headers.map((header, index) => ({ index, header: header.trim() || `Column ${index + 1}` }));
 }
 

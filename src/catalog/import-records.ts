@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { ImportStatus, type ColumnMapping } from '../db/schema.ts';
+import { ImportStatus, type ColumnMapping, type SupplierFormat } from '../db/schema.ts';
+import type { SupplierImportSettings } from './assemble-products.ts';
 
 type Executor = Pick<Db, 'execute'>;
 
@@ -123,27 +124,49 @@ export async function failAbandonedImports(db: Executor): Promise<number> {
 }
 
 /**
- * Locks the import row for the import transaction and reads the supplier's mapping. Then waits for
+ * Locks the import row for the import transaction and reads how the supplier's files are read. Then waits for
  * the supplier's advisory lock, held until commit: two imports of one supplier (a tick and an
  * upload --now, or two ticks) upsert overlapping SKUs in different orders and would deadlock, or
  * interleave their batches; serialised, each file lands whole.
  */
 export async function lockImportForParsing(tx: Executor, importId: number) {
-  const { rows } = await tx.execute<{ supplier_id: number; column_mapping: ColumnMapping }>(sql`
-    SELECT i.supplier_id, s.column_mapping
+  const { rows } = await tx.execute<{
+    supplier_id: number;
+    code: string;
+    column_mapping: ColumnMapping;
+    format: SupplierFormat;
+    image_base_url: string | null;
+  }>(sql`
+    SELECT i.supplier_id, s.code, s.column_mapping, s.format, s.image_base_url
       FROM imports i JOIN suppliers s ON s.id = i.supplier_id
      WHERE i.id = ${importId}
        FOR UPDATE OF i`);
   const row = rows[0];
   if (!row) return undefined;
+  // The pool's lock and statement timeouts are sized for workers (see DbTimeouts): waiting for the
+  // supplier's previous import is expected, and a product a worker is finishing is worth a longer wait
+  // than failing the whole file.
+  await tx.execute(sql`SET LOCAL lock_timeout = 0`);
+  await tx.execute(sql`SET LOCAL statement_timeout = 0`);
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${supplierImportLock}, ${row.supplier_id})`);
-  return { supplierId: row.supplier_id, columnMapping: row.column_mapping };
+  await tx.execute(sql`SET LOCAL lock_timeout = '30s'`);
+  await tx.execute(sql`SET LOCAL statement_timeout TO DEFAULT`);
+  const settings: SupplierImportSettings = {
+    supplierCode: row.code,
+    format: row.format,
+    columnMapping: row.column_mapping,
+    imageBaseUrl: row.image_base_url,
+  };
+  return { supplierId: row.supplier_id, settings };
 }
 
 export interface ImportCounts {
+  /** Non-empty data rows: `rowsImported + rowsFailed + rowsMerged`. */
   rowsTotal: number;
   rowsImported: number;
   rowsFailed: number;
+  /** Rows folded into another row's product on purpose (Shopify's further rows of a Handle, Magento's store views). */
+  rowsMerged: number;
   warnings: number;
   productsUpserted: number;
   imagesPending: number;
@@ -155,7 +178,8 @@ export async function markImportDone(tx: Executor, importId: number, counts: Imp
     UPDATE imports
        SET status = ${ImportStatus.done}, error = NULL, finished_at = clock_timestamp(), started_at = coalesce(started_at, now()),
            rows_total = ${counts.rowsTotal}, rows_imported = ${counts.rowsImported}, rows_failed = ${counts.rowsFailed},
-           warnings = ${counts.warnings}, products_upserted = ${counts.productsUpserted}, images_pending = ${counts.imagesPending}
+           rows_merged = ${counts.rowsMerged}, warnings = ${counts.warnings}, products_upserted = ${counts.productsUpserted},
+           images_pending = ${counts.imagesPending}
      WHERE id = ${importId}`);
 }
 
@@ -172,7 +196,7 @@ export async function markImportForRetry(db: Executor, importId: number, reason:
                         THEN ${reason}::text || ' (attempt ' || attempts || ' of ' || ${maxImportAttempts}::int || '; retried on the next tick)'
                         ELSE ${reason}::text || ' (gave up after ' || attempts || ' attempts)' END,
            finished_at = CASE WHEN attempts < ${maxImportAttempts} THEN NULL ELSE now() END,
-           rows_total = 0, rows_imported = 0, rows_failed = 0, warnings = 0, products_upserted = 0, images_pending = 0
+           rows_total = 0, rows_imported = 0, rows_failed = 0, rows_merged = 0, warnings = 0, products_upserted = 0, images_pending = 0
      WHERE id = ${importId}
     RETURNING status, error`);
   return rows[0];
@@ -183,6 +207,6 @@ export async function markImportFailed(db: Executor, importId: number, reason: s
   await db.execute(sql`
     UPDATE imports
        SET status = ${ImportStatus.failed}, error = ${reason}, finished_at = now(), started_at = coalesce(started_at, now()),
-           rows_total = 0, rows_imported = 0, rows_failed = 0, warnings = 0, products_upserted = 0, images_pending = 0
+           rows_total = 0, rows_imported = 0, rows_failed = 0, rows_merged = 0, warnings = 0, products_upserted = 0, images_pending = 0
      WHERE id = ${importId}`);
 }

@@ -3,15 +3,15 @@ import { Readable } from 'node:stream';
 import type { Config } from '../config.ts';
 import type { AppContext } from '../context.ts';
 import type { Db } from '../db/client.ts';
-import { ImportStatus, type ColumnMapping } from '../db/schema.ts';
+import { ImportStatus } from '../db/schema.ts';
+import { createProductAssembler, type ProductAssembler, type ProductSink, type SupplierImportSettings } from './assemble-products.ts';
 import { detectFormat, peek, SpreadsheetFormat } from './detect-format.ts';
 import { CatalogError, CatalogErrorKind } from './errors.ts';
-import { planColumns, type ColumnPlan } from './header-mapping.ts';
 import { lockImportForParsing, markImportDone, markImportFailed, markImportForRetry, type ImportCounts } from './import-records.ts';
 import { openCheckedXlsx } from './check-xlsx-zip.ts';
 import { readCsvRows } from './read-csv.ts';
 import { readXlsxRows } from './read-xlsx.ts';
-import { Severity, maxCellLength, validateRow, type ProductRow, type RowIssue, type SheetRow } from './row-validation.ts';
+import { Severity, type ProductRow, type RowIssue, type SheetRow } from './row-validation.ts';
 import { spoolToTempFile } from './spool-to-file.ts';
 import { insertRowIssues, writeProductBatch, type BatchTarget } from './write-batch.ts';
 import { isTransientDatabaseError } from '../db/transient-error.ts';
@@ -44,6 +44,7 @@ const zeroCounts = (): ImportCounts => ({
   rowsTotal: 0,
   rowsImported: 0,
   rowsFailed: 0,
+  rowsMerged: 0,
   warnings: 0,
   productsUpserted: 0,
   imagesPending: 0,
@@ -75,7 +76,7 @@ export async function openRows(source: Readable, hint: SpreadsheetFormat, limits
 interface RowsContext {
   importId: number;
   supplierId: number;
-  columnMapping: ColumnMapping;
+  settings: SupplierImportSettings;
   maxRows: number;
   onProgress: ImportOptions['onProgress'];
 }
@@ -84,16 +85,17 @@ interface RowsContext {
 const STATISTICS_REFRESH_ROWS = 5_000;
 
 /**
- * Validates rows as they stream and writes them in batches. Only the SKU → first row map grows with
- * the file (duplicate SKUs are reported naming the first row); everything else is per batch.
+ * Assembles products from rows as they stream (see `createProductAssembler`) and writes them in
+ * batches. Only the assembler's key → first row map grows with the file (duplicates are reported
+ * naming the first row); everything else is per batch.
  */
 async function importRows(tx: Executor, rows: AsyncIterable<SheetRow>, context: RowsContext): Promise<ImportCounts> {
   const counts = zeroCounts();
-  const firstRowBySku = new Map<string, number>();
-  let plan: ColumnPlan | undefined;
+  let assembler: ProductAssembler | undefined;
   let target: BatchTarget | undefined;
   let products: ProductRow[] = [];
   let issues: RowIssue[] = [];
+  const sink: ProductSink = { product: (product) => products.push(product), issue: (issue) => issues.push(issue) };
 
   let analyzedAtRows = 0;
   const flush = async () => {
@@ -121,48 +123,23 @@ async function importRows(tx: Executor, rows: AsyncIterable<SheetRow>, context: 
   };
 
   for await (const row of rows) {
-    if (!plan) {
-      if (row.cells.every((value) => value === '')) continue;
-      const longHeader = row.cells.findIndex((value) => value.length > maxCellLength);
-      if (longHeader >= 0) {
-        throw new CatalogError(
-          CatalogErrorKind.noHeader,
-          `header cell ${longHeader + 1} on row ${row.rowNumber} is ${row.cells[longHeader]!.length} characters: not a header row`,
-        );
-      }
-      plan = planColumns(row.cells, context.columnMapping);
-      target = { supplierId: context.supplierId, importId: context.importId, replaceImages: plan.images.length > 0 };
+    if (!assembler) {
+      if (row.error === undefined && row.cells.every((value) => value === '')) continue;
+      assembler = createProductAssembler(row, context.settings, sink);
+      target = { supplierId: context.supplierId, importId: context.importId, replaceImages: assembler.describe().mapping.images.length > 0 };
       continue;
     }
-    const result = validateRow(row, plan);
-    if (result.kind === 'empty') continue;
-    counts.rowsTotal += 1;
+    assembler.push(row);
+    counts.rowsTotal = assembler.counts.rowsTotal;
     if (counts.rowsTotal > context.maxRows) {
       throw new CatalogError(CatalogErrorKind.tooManyRows, `more than ${context.maxRows} rows (MAX_ROWS): split the file`);
     }
-    if (result.kind === 'rejected') {
-      counts.rowsFailed += 1;
-      issues.push(...result.issues);
-    } else {
-      const { sku } = result.product;
-      const firstRow = firstRowBySku.get(sku);
-      if (firstRow === undefined) {
-        firstRowBySku.set(sku, row.rowNumber);
-        products.push(result.product);
-        issues.push(...result.issues);
-      } else {
-        counts.rowsFailed += 1;
-        issues.push({
-          rowNumber: row.rowNumber,
-          column: plan.sku.header,
-          severity: Severity.error,
-          message: `duplicate SKU ${JSON.stringify(sku)}: first on row ${firstRow}; this row is ignored`,
-        });
-      }
-    }
     if (products.length >= batchSize || issues.length >= batchSize) await flush();
   }
-  if (!plan) throw new CatalogError(CatalogErrorKind.noHeader, 'no header row: the file has no non-empty row');
+  if (!assembler) throw new CatalogError(CatalogErrorKind.noHeader, 'no header row: the file has no non-empty row');
+  assembler.end();
+  counts.rowsFailed = assembler.counts.rowsRejected;
+  counts.rowsMerged = assembler.counts.rowsMerged;
   await flush();
   return counts;
 }

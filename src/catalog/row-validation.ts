@@ -4,6 +4,8 @@ import type { Column, ColumnPlan } from './header-mapping.ts';
 export interface SheetRow {
   rowNumber: number;
   cells: readonly string[];
+  /** Set by a reader when the row is broken (wrong cell count, bad byte): the row is a row error with this message. */
+  error?: string;
 }
 
 export const maxImagesPerProduct = 10;
@@ -56,9 +58,8 @@ export function imageUrlProblem(value: string): string | undefined {
 
 const cell = (row: SheetRow, column: Column) => row.cells[column.index] ?? '';
 
-/** The first of the row's mapped cells longer than `maxCellLength`, as a row error. */
-function overlongCell(row: SheetRow, plan: ColumnPlan): RowIssue | undefined {
-  const columns = [plan.sku, ...(plan.title ? [plan.title] : []), ...plan.images, ...plan.fields];
+/** The first of the row's cells in `columns` longer than `maxCellLength`, as a row error. */
+export function overlongCell(row: SheetRow, columns: readonly Column[]): RowIssue | undefined {
   const column = columns.find((c) => cell(row, c).length > maxCellLength);
   if (!column) return undefined;
   const length = cell(row, column).length;
@@ -79,7 +80,7 @@ function overlongCell(row: SheetRow, plan: ColumnPlan): RowIssue | undefined {
 export function validateRow(row: SheetRow, plan: ColumnPlan): RowResult {
   if (row.cells.every((value) => value === '')) return { kind: 'empty' };
   const { rowNumber } = row;
-  const overlong = overlongCell(row, plan);
+  const overlong = overlongCell(row, [plan.sku, ...(plan.title ? [plan.title] : []), ...plan.images, ...plan.fields]);
   if (overlong) return { kind: 'rejected', issues: [overlong] };
   const sku = cell(row, plan.sku);
   if (sku === '') {

@@ -69,6 +69,7 @@ describe('importSpreadsheet', () => {
       rowsTotal: 2,
       rowsImported: 2,
       rowsFailed: 0,
+      rowsMerged: 0,
       warnings: 0,
       productsUpserted: 2,
       imagesPending: 5,
