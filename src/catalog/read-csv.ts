@@ -1,28 +1,9 @@
 import { Readable, pipeline } from 'node:stream';
-import { parse } from 'csv-parse';
+import { parse, type Info } from 'csv-parse';
+import { decodeText, type FilePosition } from './decode-text.ts';
 import { sniffDelimiter, peek, type TextEncoding } from './detect-format.ts';
 import { CatalogError, CatalogErrorKind } from './errors.ts';
 import type { SheetRow } from './row-validation.ts';
-
-/** Strict decoding: a Windows-1252 file must fail loudly, not import "Caf\uFFFD" titles. */
-async function* decodeText(chunks: AsyncIterable<Uint8Array>, encoding: TextEncoding): AsyncGenerator<string> {
-  const decoder = new TextDecoder(encoding, { fatal: true });
-  let offset = 0;
-  try {
-    for await (const chunk of chunks) {
-      yield decoder.decode(chunk, { stream: true });
-      offset += chunk.length;
-    }
-    yield decoder.decode();
-  } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-    throw new CatalogError(
-      CatalogErrorKind.encoding,
-      `the file is not valid ${encoding.toUpperCase()} text (near byte ${offset}): save it as "CSV UTF-8"`,
-      { cause: error },
-    );
-  }
-}
 
 const headLength = 64 * 1024;
 /**
@@ -31,43 +12,86 @@ const headLength = 64 * 1024;
  */
 export const maxRecordLength = 4 * 1024 * 1024;
 
+const lineBreak = /\r\n|\r|\n/g;
+const lineBreaksIn = (cells: readonly string[]) => cells.reduce((count, cell) => count + (cell.match(lineBreak)?.length ?? 0), 0);
+const countNuls = (cell: string) => cell.split('\0').length - 1;
+const blank = (cells: readonly string[]) => cells.every((value) => value === '');
+
+/** Why a row of `cells` cannot be matched to the header's columns, if it cannot (a blank row can). */
+function columnCountProblem(cells: readonly string[], header: readonly string[], delimiter: string): string | undefined {
+  if (cells.length === header.length || blank(cells)) return undefined;
+  const guess = cells.length > header.length ? `a ${JSON.stringify(delimiter)} inside a cell that is not quoted?` : 'cells missing at the end of the line?';
+  return `${cells.length} cells where the header has ${header.length} (${guess}): the cells cannot be matched to columns; this row is ignored`;
+}
+
 /**
  * Streams the rows of a CSV file, cells trimmed, numbered as a spreadsheet shows them (a blank line
- * is a row; a quoted cell spanning lines is one). The delimiter is sniffed from the first line.
+ * is a row; a quoted cell spanning lines is one). The delimiter is sniffed from the first line; CRLF,
+ * LF and CR all end a row, however they are mixed. A row that cannot be read faithfully carries an
+ * `error` naming its file line (when not the row number) or the byte: more or fewer cells than the
+ * header, or a NUL. A NUL in the header row, or a byte that is not text, fails the file.
  */
 export async function* readCsvRows(bytes: AsyncIterable<Uint8Array>, encoding: TextEncoding): AsyncGenerator<SheetRow> {
-  const { head, all } = await peek(decodeText(bytes, encoding)[Symbol.asyncIterator](), (seen) => {
-    const text = seen.join('');
-    return /[\r\n]/.test(text) || text.length > headLength;
-  });
-  const firstLine = head.join('').replace(/^\uFEFF/, '').split(/\r\n|\r|\n/, 1)[0] ?? '';
+  const text = decodeText(bytes, encoding);
+  const { head, all } = await peek(text.chunks[Symbol.asyncIterator](), (seen) =>
+    seen.some((chunk) => chunk.includes(10) || chunk.includes(13)) || seen.reduce((length, chunk) => length + chunk.length, 0) > headLength,
+  );
+  const firstLine = Buffer.concat(head).toString('utf8').replace(/^\uFEFF/, '').split(/\r\n|\r|\n/, 1)[0] ?? '';
+  const delimiter = sniffDelimiter(firstLine);
   const parser = parse({
-    delimiter: sniffDelimiter(firstLine),
+    delimiter,
+    // Left to itself csv-parse takes the first line's ending for every row: a CRLF header over LF
+    // rows then reads the whole file as one row. Order matters: CRLF before CR.
+    record_delimiter: ['\r\n', '\n', '\r'],
     bom: true,
     relax_column_count: true,
     // Supplier files write 12" monitor unquoted; only a quote left open at the end is an error.
     relax_quotes: true,
     skip_empty_lines: false,
     max_record_size: maxRecordLength,
+    // `info.lines` tells a record spanning lines (a quoted cell with line breaks) from one that does not.
+    info: true,
   });
-  const records: AsyncIterable<string[]> = pipeline(Readable.from(all), parser, () => {});
+  const records: AsyncIterable<{ record: string[]; info: Info }> = pipeline(Readable.from(all), parser, () => {});
   let rowNumber = 0;
+  /** The file line the next record starts on, and csv-parse's line count at the last record. */
+  let line = 1;
+  let parserLines = 0;
+  let header: readonly string[] | undefined;
   try {
-    for await (const record of records) {
+    for await (const { record, info } of records) {
       rowNumber += 1;
-      yield { rowNumber, cells: record.map((value) => value.trim()) };
+      const row: SheetRow = { rowNumber, cells: record.map((value) => value.trim()) };
+      const startLine = line;
+      // csv-parse counts a CRLF inside a quoted cell as two lines, so a multi-line record is counted here.
+      line += info.lines - parserLines > 1 ? lineBreaksIn(record) + 1 : 1;
+      parserLines = info.lines;
+
+      const nulCell = text.nuls.length > 0 ? record.findIndex((cell) => cell.includes('\0')) : -1;
+      const nul: FilePosition | undefined = nulCell < 0 ? undefined : text.nuls.splice(0, record.reduce((n, cell) => n + countNuls(cell), 0))[0];
+      if (!header) {
+        if (nul) throw new CatalogError(CatalogErrorKind.notASpreadsheet, `a NUL byte at byte ${nul.offset} (line ${nul.line}) in the header row: binary or damaged data`);
+        if (!blank(row.cells)) header = row.cells;
+        yield row;
+        continue;
+      }
+      const shifted = columnCountProblem(row.cells, header, delimiter);
+      const error = nul
+        ? `a NUL byte at byte ${nul.offset} (line ${nul.line}) in column ${JSON.stringify(header[nulCell] ?? `#${nulCell + 1}`)}: binary or damaged data; this row is ignored`
+        : shifted && (startLine === rowNumber ? shifted : `file line ${startLine}: ${shifted}`);
+      yield error === undefined ? row : { ...row, error };
     }
   } catch (error) {
     if (error instanceof CatalogError) throw error;
     if ((error as { code?: unknown }).code === 'CSV_MAX_RECORD_SIZE') {
       throw new CatalogError(
         CatalogErrorKind.parse,
-        `CSV row ${rowNumber + 1} is over ${maxRecordLength} characters: a line that never ends, or a quote left open`,
+        `CSV row ${rowNumber + 1} (line ${line}) is over ${maxRecordLength} characters: a line that never ends, or a quote left open`,
         { cause: error },
       );
     }
     const message = error instanceof Error ? error.message : String(error);
-    throw new CatalogError(CatalogErrorKind.parse, `CSV parse error after row ${rowNumber}: ${message}`, { cause: error });
+    throw new CatalogError(CatalogErrorKind.parse, `CSV parse error in row ${rowNumber + 1} (line ${line}): ${message}`, { cause: error });
   } finally {
     parser.destroy();
   }

@@ -78,8 +78,9 @@ export function overlongCell(row: SheetRow, columns: readonly Column[]): RowIssu
  * Cells are expected trimmed. Duplicate SKUs across rows are the caller's concern.
  */
 export function validateRow(row: SheetRow, plan: ColumnPlan): RowResult {
-  if (row.cells.every((value) => value === '')) return { kind: 'empty' };
   const { rowNumber } = row;
+  if (row.error !== undefined) return { kind: 'rejected', issues: [{ rowNumber, column: null, severity: Severity.error, message: row.error }] };
+  if (row.cells.every((value) => value === '')) return { kind: 'empty' };
   const overlong = overlongCell(row, [plan.sku, ...(plan.title ? [plan.title] : []), ...plan.images, ...plan.fields]);
   if (overlong) return { kind: 'rejected', issues: [overlong] };
   const sku = cell(row, plan.sku);

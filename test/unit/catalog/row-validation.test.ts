@@ -39,6 +39,14 @@ describe('validateRow', () => {
   const plan = planColumns(['SKU', 'Name', 'Colour', 'Image', 'Image 2', 'Images']);
   const row = (cells: string[], rowNumber = 2) => validateRow({ rowNumber, cells }, plan);
 
+  it('rejects a row the reader marked broken, with the reader\'s reason, even when its SKU is fine', () => {
+    const error = '7 cells where the header has 6: the cells cannot be matched to columns; this row is ignored';
+    expect(validateRow({ rowNumber: 4, cells: ['A1', 'Chair', 'red', '', '', '', 'x'], error }, plan)).toEqual({
+      kind: 'rejected',
+      issues: [{ rowNumber: 4, column: null, severity: 'error', message: error }],
+    });
+  });
+
   it('skips an empty row', () => {
     expect(row(['', '', ''])).toEqual({ kind: 'empty' });
   });
