@@ -4,13 +4,13 @@ import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { SupplierFormat, type ColumnMapping } from '../db/schema.ts';
+import { createProductAssembler, type AssemblyDescription, type ProductAssembler } from './assemble-products.ts';
 import { compareWithCatalog, ProductChange } from './compare-with-catalog.ts';
 import { formatFromFileName } from './detect-format.ts';
 import { CatalogError, CatalogErrorKind } from './errors.ts';
-import { planColumns, type ColumnPlan } from './header-mapping.ts';
 import { findDoneImportOfFile } from './import-records.ts';
 import { openRows } from './import-spreadsheet.ts';
-import { maxCellLength, Severity, validateRow, type ProductRow, type RowIssue, type SheetRow } from './row-validation.ts';
+import { Severity, type ProductRow, type RowIssue, type SheetRow } from './row-validation.ts';
 import { assertSupplierCode } from './upload-key.ts';
 
 type Executor = Pick<Db, 'execute'>;
@@ -28,10 +28,12 @@ export interface PreviewProduct extends ProductRow {
 export interface SpreadsheetPreview {
   supplier: { code: string; known: boolean; format: SupplierFormat; imageBaseUrl: string | null };
   file: { name: string; bytes: number };
-  /** The layout the file is read as. */
-  format: string;
-  /** Field → the columns it is read from, in order; every other column is kept under `fields`. */
-  mapping: { sku: string[]; title: string[]; images: string[]; fields: string[] };
+  /** The layout the file is read as, and whether the headers decided it (the supplier's format is `auto`). */
+  format: AssemblyDescription['format'];
+  detected: boolean;
+  /** Product field → the columns it is read from, in the order used (`fields`: kept as they are). */
+  mapping: AssemblyDescription['mapping'];
+  /** Every data row is a product, rejected, or merged into another row's product (Shopify, Magento store views). */
   rows: { total: number; products: number; rejected: number; merged: number };
   products: Record<ProductChange, number>;
   images: {
@@ -42,9 +44,7 @@ export interface SpreadsheetPreview {
   };
   /** The first products in file order. */
   sample: PreviewProduct[];
-  /** About the file as a whole (columns not used, for instance). */
-  warnings: string[];
-  /** Row errors and warnings: counts, and the first ones. */
+  /** Row errors and warnings (a warning about the whole file is on the header row): counts, and the first ones. */
   issues: { errors: number; warnings: number; first: RowIssue[] };
   /** A done import of these bytes read with the supplier's current settings: importing would change nothing. */
   sameFileAs?: number;
@@ -69,15 +69,6 @@ async function readSupplier(db: Executor, code: string) {
   const { rows } = await db.execute<SupplierSettingsRow>(sql`
     SELECT id, format, column_mapping, image_base_url FROM suppliers WHERE code = ${code}`);
   return rows[0];
-}
-
-function describePlan(plan: ColumnPlan): SpreadsheetPreview['mapping'] {
-  return {
-    sku: [plan.sku.header],
-    title: plan.title ? [plan.title.header] : [],
-    images: plan.images.map((c) => c.header),
-    fields: plan.fields.map((c) => c.header),
-  };
 }
 
 /**
@@ -123,30 +114,30 @@ export async function previewSpreadsheet(
         },
         file: { name: upload.fileName, bytes: upload.body.length },
         format: SupplierFormat.generic,
-        mapping: { sku: [], title: [], images: [], fields: [] },
+        detected: true,
+        mapping: { sku: [], title: [], images: [], variants: [], fields: [] },
         rows: { total: 0, products: 0, rejected: 0, merged: 0 },
         products: { new: 0, changed: 0, unchanged: 0 },
         images: { links: { new: 0, changed: 0, removed: 0, unchanged: 0 }, downloads: 0 },
         sample: [],
-        warnings: [],
         issues: { errors: 0, warnings: 0, first: [] },
         ...(earlier?.sameSettings ? { sameFileAs: earlier.importId } : {}),
       };
-      const note = (issues: readonly RowIssue[]) => {
-        for (const issue of issues) {
+
+      let assembler: ProductAssembler | undefined;
+      let batch: ProductRow[] = [];
+      const seenDownloads = new Set<string>();
+      const sink = {
+        product: (product: ProductRow) => batch.push(product),
+        issue: (issue: RowIssue) => {
           if (issue.severity === Severity.error) preview.issues.errors += 1;
           else preview.issues.warnings += 1;
           if (preview.issues.first.length < maxIssues) preview.issues.first.push(issue);
-        }
+        },
       };
-
-      let plan: ColumnPlan | undefined;
-      let batch: ProductRow[] = [];
-      const firstRowBySku = new Map<string, number>();
-      const seenDownloads = new Set<string>();
       const compare = async () => {
         if (batch.length === 0) return;
-        const result = await compareWithCatalog(tx, supplier?.id, batch, plan!.images.length > 0);
+        const result = await compareWithCatalog(tx, supplier?.id, batch, preview.mapping.images.length > 0);
         result.changes.forEach((change, i) => {
           preview.products[change] += 1;
           if (preview.sample.length < sampleSize) {
@@ -160,42 +151,31 @@ export async function previewSpreadsheet(
       };
 
       for await (const row of rows as AsyncIterable<SheetRow>) {
-        if (!plan) {
-          if (row.cells.every((value) => value === '')) continue;
-          const longHeader = row.cells.findIndex((value) => value.length > maxCellLength);
-          if (longHeader >= 0) {
-            throw new CatalogError(
-              CatalogErrorKind.noHeader,
-              `header cell ${longHeader + 1} on row ${row.rowNumber} is ${row.cells[longHeader]!.length} characters: not a header row`,
-            );
-          }
-          plan = planColumns(row.cells, supplier?.column_mapping ?? {});
-          preview.mapping = describePlan(plan);
+        if (!assembler) {
+          if (row.error === undefined && row.cells.every((value) => value === '')) continue;
+          assembler = createProductAssembler(
+            row,
+            {
+              supplierCode: upload.supplierCode,
+              format: preview.supplier.format,
+              columnMapping: supplier?.column_mapping ?? {},
+              imageBaseUrl: preview.supplier.imageBaseUrl,
+            },
+            sink,
+          );
+          const { format, detected, mapping } = assembler.describe();
+          Object.assign(preview, { format, detected, mapping });
           continue;
         }
-        const result = validateRow(row, plan);
-        if (result.kind === 'empty') continue;
-        preview.rows.total += 1;
-        if (preview.rows.total > maxRows) throw new CatalogError(CatalogErrorKind.tooManyRows, `more than ${maxRows} rows (MAX_ROWS): split the file`);
-        if (result.kind === 'rejected') {
-          preview.rows.rejected += 1;
-          note(result.issues);
-          continue;
-        }
-        const firstRow = firstRowBySku.get(result.product.sku);
-        if (firstRow !== undefined) {
-          preview.rows.rejected += 1;
-          note([{ rowNumber: row.rowNumber, column: plan.sku.header, severity: Severity.error, message: `duplicate SKU ${JSON.stringify(result.product.sku)}: first on row ${firstRow}; this row is ignored` }]);
-          continue;
-        }
-        firstRowBySku.set(result.product.sku, row.rowNumber);
-        preview.rows.products += 1;
-        note(result.issues);
-        batch.push(result.product);
+        assembler.push(row);
+        if (assembler.counts.rowsTotal > maxRows) throw new CatalogError(CatalogErrorKind.tooManyRows, `more than ${maxRows} rows (MAX_ROWS): split the file`);
         if (batch.length >= batchSize) await compare();
       }
-      if (!plan) throw new CatalogError(CatalogErrorKind.noHeader, 'no header row: the file has no non-empty row');
+      if (!assembler) throw new CatalogError(CatalogErrorKind.noHeader, 'no header row: the file has no non-empty row');
+      assembler.end();
       await compare();
+      const { rowsTotal, products, rowsRejected, rowsMerged } = assembler.counts;
+      preview.rows = { total: rowsTotal, products, rejected: rowsRejected, merged: rowsMerged };
       preview.images.downloads = seenDownloads.size;
       return preview;
     },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { updateSupplierSettings } from '../../../src/admin/suppliers/update-supplier-settings.ts';
 import { uploadSpreadsheet } from '../../../src/admin/upload-spreadsheet.ts';
 import { previewSpreadsheet } from '../../../src/catalog/preview-spreadsheet.ts';
 import type { AppContext } from '../../../src/context.ts';
@@ -60,7 +61,8 @@ describe('dry run (previewSpreadsheet)', () => {
       supplier: { code: 'acme', known: true, format: 'auto', imageBaseUrl: null },
       file: { name: 'second.xlsx', bytes: body.length },
       format: 'generic',
-      mapping: { sku: ['SKU'], title: ['Product Name'], images: ['Image 1', 'Image 2'], fields: ['Colour'] },
+      detected: true,
+      mapping: { sku: ['SKU'], title: ['Product Name'], images: ['Image 1', 'Image 2'], variants: [], fields: ['Colour'] },
       rows: { total: 5, products: 3, rejected: 2, merged: 0 },
       products: { new: 1, changed: 1, unchanged: 1 },
       // P-1: lamp-a kept, lamp-b → lamp-c; P-2: kettle kept; P-4: lamp-a new link.
@@ -117,6 +119,35 @@ describe('dry run (previewSpreadsheet)', () => {
       // Image sources are shared by all suppliers: the lamp and kettle images are known already.
       images: { links: { new: 3, changed: 0, removed: 0, unchanged: 0 }, downloads: 0 },
     });
+    expect(await rowCounts(ctx)).toEqual(before);
+  });
+
+  it("reads a Magento export as the supplier's settings say: store views merged, media paths on the image base URL", async () => {
+    await updateSupplierSettings(ctx, 'mage', { imageBaseUrl: 'https://shop.example.test/media/catalog/product' });
+    const before = await rowCounts(ctx);
+    const magento = buildCsv([
+      ['sku', 'store_view_code', 'product_type', 'name', 'base_image', 'additional_images'],
+      ['MB01', '', 'simple', 'Joust Duffle Bag', '/m/b/mb01-blue-0.jpg', '/m/b/mb01-blue-0.jpg,/m/b/mb01-back.jpg'],
+      ['MB01', 'de', '', 'Joust Reisetasche', '', ''],
+    ]);
+    const preview = await previewSpreadsheet(ctx, { supplierCode: 'mage', fileName: 'catalog_product.csv', body: Buffer.from(magento) });
+    expect(preview).toMatchObject({
+      supplier: { code: 'mage', known: true, format: 'auto' },
+      format: 'magento',
+      detected: true,
+      mapping: { sku: ['sku'], title: ['name'], images: ['base_image', 'additional_images'] },
+      rows: { total: 2, products: 1, rejected: 0, merged: 1 },
+      products: { new: 1, changed: 0, unchanged: 0 },
+      images: { links: { new: 2, changed: 0, removed: 0, unchanged: 0 }, downloads: 2 },
+    });
+    expect(preview.sample).toEqual([
+      expect.objectContaining({
+        sku: 'MB01',
+        title: 'Joust Duffle Bag',
+        fields: expect.objectContaining({ 'name@de': 'Joust Reisetasche' }),
+        imageUrls: ['https://shop.example.test/media/catalog/product/m/b/mb01-blue-0.jpg', 'https://shop.example.test/media/catalog/product/m/b/mb01-back.jpg'],
+      }),
+    ]);
     expect(await rowCounts(ctx)).toEqual(before);
   });
 
