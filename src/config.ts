@@ -28,6 +28,10 @@ const optionalUrl = z.url().optional();
 const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
   DATABASE_POOL_MAX: int(4, 1, 100),
+  // A worker waits at most this for a lock (an import's, another worker's) before retrying the image later.
+  DATABASE_LOCK_TIMEOUT_MS: int(1000, 0),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(60_000, 0),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(60_000, 0),
   AWS_REGION: z.string().default('us-east-1'),
   AWS_ENDPOINT_URL: optionalUrl,
   IMAGES_QUEUE_URL: optionalUrl,
@@ -113,6 +117,11 @@ export function loadConfig(env: Env = process.env) {
   return {
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databaseTimeouts: {
+      lockTimeoutMs: e.DATABASE_LOCK_TIMEOUT_MS,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
     aws: {
       region: e.AWS_REGION,
       endpoint: e.AWS_ENDPOINT_URL,

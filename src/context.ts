@@ -44,7 +44,7 @@ async function resolveQueueUrl(sqs: SQSClient, url: string | undefined, name: st
 /** Builds the context from a config whose database and AWS endpoints are already decided. */
 export async function createContext(config: Config, log: Log): Promise<AppContext> {
   if (!config.databaseUrl) throw new ConfigError('DATABASE_URL: required here (the embedded stack sets it locally)');
-  const { pool, db } = createDb(config.databaseUrl, config.databasePoolMax);
+  const { pool, db } = createDb(config.databaseUrl, config.databasePoolMax, config.databaseTimeouts);
   const { sqs, s3 } = createAwsClients(config);
   const queueUrl = await resolveQueueUrl(sqs, config.queue.url, config.queue.name);
   // A deployment without a DLQ is allowed (admin DLQ commands then say so); any other error is real.

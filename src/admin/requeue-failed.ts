@@ -12,6 +12,8 @@ export interface RequeueFilter {
   since?: Date;
   /** Required to re-queue every failed image when no other filter is given. */
   all?: boolean;
+  /** Re-check done images instead (a conditional GET; products keep their pictures meanwhile). */
+  revalidate?: boolean;
 }
 
 export interface RequeueResult {
@@ -28,7 +30,7 @@ const hasNarrowingFilter = (f: RequeueFilter) =>
   f.supplier !== undefined || f.importId !== undefined || f.kind !== undefined || f.imageIds !== undefined || f.since !== undefined;
 
 /**
- * Failed image sources back to pending with the error cleared, for the next tick to
+ * Failed image sources (or, with `revalidate`, done ones) back to pending with the error cleared, for the next tick to
  * send, or sent at once with `now`. Refuses an empty filter unless `all` is set, so a slip cannot
  * re-queue every failure. Safe under concurrency: the UPDATE re-checks `status = 'failed'`, so rows
  * a re-import or worker changed in between are left alone.
@@ -42,7 +44,7 @@ export async function requeueFailedImages(
     throw new AdminError(AdminErrorKind.invalidRequest, 'requeue needs a filter (supplier, import, kind, ids, since) or all');
   }
   // Supplier and import reach a source through its links: a shared source is re-queued once.
-  const where = `src.status = 'failed'
+  const where = `src.status = $6
         AND ($1::text IS NULL OR EXISTS (
               SELECT 1 FROM product_images pi JOIN products p ON p.id = pi.product_id JOIN suppliers s ON s.id = p.supplier_id
                WHERE pi.source_id = src.id AND s.code = $1))
@@ -50,7 +52,14 @@ export async function requeueFailedImages(
         AND ($3::text IS NULL OR src.error_kind = $3)
         AND ($4::bigint[] IS NULL OR src.id = ANY($4::bigint[]))
         AND ($5::timestamptz IS NULL OR src.updated_at >= $5)`;
-  const params = [filter.supplier ?? null, filter.importId ?? null, filter.kind ?? null, filter.imageIds ?? null, filter.since ?? null];
+  const params = [
+    filter.supplier ?? null,
+    filter.importId ?? null,
+    filter.kind ?? null,
+    filter.imageIds ?? null,
+    filter.since ?? null,
+    filter.revalidate ? 'done' : 'failed',
+  ];
   if (options.dryRun) {
     const { rows } = await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM image_sources src WHERE ${where}`, params);
     return { matched: rows[0]?.n ?? 0, requeued: 0, dryRun: true };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import zlib from 'node:zlib';
@@ -187,7 +188,13 @@ export async function startFixtureCdn(options: { port?: number } = {}): Promise<
       return;
     }
     if (route.delayMs) await sleep(route.delayMs);
-    const headers = { 'content-type': route.contentType ?? 'image/jpeg', ...route.headers };
+    // A strong ETag of the body, and 304 to a matching If-None-Match, as real CDNs answer re-checks.
+    const etag = `"${createHash('sha1').update(route.body).digest('hex')}"`;
+    if (req.headers['if-none-match'] === etag) {
+      send(res, 304, { etag }, undefined);
+      return;
+    }
+    const headers = { 'content-type': route.contentType ?? 'image/jpeg', etag, ...route.headers };
     if (route.chunked) res.writeHead(route.status ?? 200, headers).end(route.body);
     else send(res, route.status ?? 200, headers, route.body);
   }
