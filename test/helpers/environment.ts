@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { it } from 'vitest';
 import pg from 'pg';
 import { type Env, loadConfig } from '../../src/config.ts';
 import { type AppContext, createContext } from '../../src/context.ts';
@@ -59,4 +60,21 @@ export async function startTestEnvironment(env: Env = {}): Promise<TestEnvironme
       await scratch?.drop();
     },
   };
+}
+
+/** Whether this run has a real PostgreSQL server (DATABASE_URL); without one tests use PGlite, one session. */
+export const hasDatabaseServer = Boolean(process.env.DATABASE_URL);
+
+/**
+ * `it` for tests of concurrency and crashes, which mean nothing on PGlite's single session. Without a
+ * server they are skipped on a developer's machine, and fail in CI (CI=true) instead of passing serialised.
+ */
+export function itOnServer(name: string, fn: () => Promise<void>, timeout?: number) {
+  if (hasDatabaseServer) return it(name, fn, timeout);
+  if (process.env.CI) {
+    return it(name, () => {
+      throw new Error('needs a PostgreSQL server: set DATABASE_URL (.ci/run points it at 127.0.0.1:5432)');
+    });
+  }
+  return it.skip(name, fn);
 }

@@ -13,7 +13,7 @@ import { type FixtureCdn, startFixtureCdn } from '../../../src/local/fixture-cdn
 import { runLocalWorker } from '../../../src/local/local-worker.ts';
 import { renderSampleImage } from '../../../src/local/sample-images.ts';
 import { enqueuePendingImages } from '../../../src/queue/enqueue.ts';
-import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
+import { itOnServer, startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
 import { buildCsv } from '../../helpers/spreadsheets.ts';
 
 let env: TestEnvironment;
@@ -64,7 +64,7 @@ async function mediaObjects(): Promise<number> {
 const work = () => runLocalWorker(ctx, { untilIdle: true });
 
 describe('image sources: one download per distinct URL, galleries as links', () => {
-  it('a URL shared by two suppliers is downloaded once under two concurrent workers, and both products get it', async () => {
+  itOnServer('a URL shared by two suppliers is downloaded once under two concurrent workers, and both products get it', async () => {
     await importCsv('north', [['N-1', cdn.url('/shared.png'), cdn.url('/a-only.png')]]);
     await importCsv('south', [['S-1', cdn.url('/shared.png')]]);
 
@@ -192,7 +192,7 @@ describe('fencing and locks', () => {
     expect(await imageUrls('aba', 'A-1')).toEqual([]);
   });
 
-  it('a worker blocked by an import holding the product gives up after the lock timeout and retries, then finishes', async () => {
+  itOnServer('a worker blocked by an import holding the product gives up after the lock timeout and retries, then finishes', async () => {
     await importCsv('locked', [['L-1', cdn.url('/locked.png')]]);
     const { id, source_url: url } = await source(cdn.url('/locked.png'));
     const importer = new pg.Client({ connectionString: ctx.config.databaseUrl });
