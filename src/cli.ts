@@ -9,6 +9,7 @@ import { getStatus } from './admin/status.ts';
 import { uploadSpreadsheet } from './admin/upload-spreadsheet.ts';
 import { registerAdminCommands } from './cli/admin-commands.ts';
 import { registerSupplierCommands } from './cli/supplier-commands.ts';
+import { dryRunUpload } from './cli/dry-run.ts';
 import { importProgressBar } from './cli/import-progress-bar.ts';
 import { emit, table } from './cli/output.ts';
 import { withSession } from './cli/session.ts';
@@ -47,8 +48,10 @@ program
   .description('store a supplier spreadsheet in the uploads bucket and register the import')
   .requiredOption('--supplier <code>', 'supplier code (lowercase letters, digits, - and _)')
   .option('--now', 'import it and enqueue its images now instead of on the next tick')
+  .option('--dry-run', 'show the format, mapping, what would change, warnings and row errors; store and write nothing')
   .addOption(json)
-  .action(async (file: string, options: { supplier: string; now?: boolean; json?: boolean }) => {
+  .action(async (file: string, options: { supplier: string; now?: boolean; dryRun?: boolean; json?: boolean }) => {
+    if (options.dryRun) return dryRunUpload(file, options);
     const body = await readFile(file);
     await withSession(async ({ ctx }) => {
       const bar = importProgressBar({ json: Boolean(options.json) });

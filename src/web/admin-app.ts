@@ -19,6 +19,7 @@ import { showSupplier } from '../admin/suppliers/show-supplier.ts';
 import { supplierSettingsChange } from '../admin/suppliers/supplier-settings.ts';
 import { updateSupplierSettings } from '../admin/suppliers/update-supplier-settings.ts';
 import { uploadSpreadsheet } from '../admin/upload-spreadsheet.ts';
+import { previewSpreadsheet } from '../catalog/preview-spreadsheet.ts';
 import type { AppContext } from '../context.ts';
 import { requireBearerToken } from './bearer-token.ts';
 import { errorResponse } from './error-response.ts';
@@ -65,6 +66,7 @@ const schemas = {
   purge: z.strictObject({ confirm: z.boolean() }),
   rate: z.strictObject({ expression: z.string().min(1).max(256) }),
   upload: z.object({ supplier: z.string().min(1), file: z.instanceof(File, { message: 'a file is required' }), now: flag.optional() }),
+  preview: z.strictObject({ supplier: z.string().min(1), file: z.instanceof(File, { message: 'a file is required' }) }),
   presign: z.strictObject({ supplier: z.string().min(1), fileName: z.string().min(1).max(255), bytes: z.number().int().positive().optional() }),
 };
 
@@ -145,13 +147,19 @@ export function createAdminApp(ctx: AppContext, deps: AdminAppDeps): Hono {
   );
   app.post('/api/schedule/trigger', async (c) => c.json(await deps.schedule.trigger()));
 
+  // Room for the multipart framing around a file of exactly the limit; registerUpload checks the file itself.
+  const uploadLimit = bodyLimit({
+    maxSize: maxUploadBytes + 64 * 1024,
+    onError: (c) => c.json({ error: `upload over the ${maxUploadBytes}-byte limit (MAX_UPLOAD_BYTES): use a presigned URL` }, 413),
+  });
+  app.post('/api/uploads/preview', uploadLimit, async (c) => {
+    const form = validate(schemas.preview, await c.req.parseBody(), 'form');
+    const body = Buffer.from(await form.file.arrayBuffer());
+    return c.json(await previewSpreadsheet(ctx, { supplierCode: form.supplier, fileName: form.file.name, body }));
+  });
   app.post(
     '/api/uploads',
-    // Room for the multipart framing around a file of exactly the limit; registerUpload checks the file itself.
-    bodyLimit({
-      maxSize: maxUploadBytes + 64 * 1024,
-      onError: (c) => c.json({ error: `upload over the ${maxUploadBytes}-byte limit (MAX_UPLOAD_BYTES): use a presigned URL` }, 413),
-    }),
+    uploadLimit,
     async (c) => {
       const form = validate(schemas.upload, await c.req.parseBody(), 'form');
       const body = Buffer.from(await form.file.arrayBuffer());

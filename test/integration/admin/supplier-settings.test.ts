@@ -10,7 +10,7 @@ import { buildCsv } from '../../helpers/spreadsheets.ts';
 
 const token = 'test-admin-token-0123456789';
 
-describe('supplier settings over the HTTP API', () => {
+describe('supplier settings and the dry run over the HTTP API', () => {
   let env: TestEnvironment;
   let ctx: AppContext;
   let server: ListeningApp;
@@ -103,6 +103,35 @@ describe('supplier settings over the HTTP API', () => {
       expect({ status: response.status, error }).toEqual({ status, error: expect.stringContaining(text) });
     }
     expect(await supplierRow('acme')).toBeUndefined();
+  });
+
+  it('previews an upload read with the supplier\'s settings, and stores or writes nothing', async () => {
+    expect((await patch('preview-co', { sku: 'Ref', images: ['Pictures'] })).status).toBe(201);
+    const counts = async () =>
+      (await ctx.pool.query(`SELECT (SELECT count(*) FROM imports)::int AS imports, (SELECT count(*) FROM products)::int AS products, (SELECT count(*) FROM suppliers)::int AS suppliers`)).rows[0];
+    const before = await counts();
+    const form = new FormData();
+    form.set('supplier', 'preview-co');
+    form.set('file', new Blob([buildCsv([['Ref', 'Name', 'Pictures', 'Photo'], ['X-1', 'Lamp', 'https://img.example.test/x1.jpg', 'https://img.example.test/x1b.jpg']])]), 'preview.csv');
+    const response = await call('/api/uploads/preview', { method: 'POST', body: form });
+    expect(response.status).toBe(200);
+    const preview = await response.json();
+    expect(preview).toMatchObject({
+      supplier: { code: 'preview-co', known: true },
+      format: 'generic',
+      mapping: { sku: ['Ref'], title: ['Name'], images: ['Pictures'] },
+      products: { new: 1, changed: 0, unchanged: 0 },
+      images: { downloads: 1 },
+      sample: [{ sku: 'X-1', imageUrls: ['https://img.example.test/x1.jpg'] }],
+    });
+    // The image column the mapping leaves out is named, not dropped without a word.
+    expect(preview.issues.first).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringContaining('Photo') })]);
+    expect(await counts()).toEqual(before);
+
+    const missing = new FormData();
+    missing.set('supplier', 'preview-co');
+    const refused = await call('/api/uploads/preview', { method: 'POST', body: missing });
+    expect({ status: refused.status, body: await refused.json() }).toMatchObject({ status: 400, body: { fields: ['file'] } });
   });
 
   it('imports the same file again after a mapping change, and says so', async () => {
