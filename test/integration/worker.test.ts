@@ -24,6 +24,11 @@ describe('worker: queue → fetch → WebP in S3 → URLs on the product', () =>
   let env: TestEnvironment;
   let ctx: AppContext;
   let cdn: FixtureCdn;
+  let samples: Record<'big' | 'small' | 'anim', Buffer>;
+  // Sources are keyed by URL and downloaded once: a test that needs fresh downloads serves the
+  // samples under paths of its own.
+  const serve = (path: string, sample: keyof typeof samples) =>
+    cdn.set(path, { body: samples[sample], contentType: { big: 'image/jpeg', small: 'image/png', anim: 'image/gif' }[sample] });
 
   beforeAll(async () => {
     cdn = await startFixtureCdn();
@@ -35,9 +40,14 @@ describe('worker: queue → fetch → WebP in S3 → URLs on the product', () =>
       PROCESSING_LEASE_SECONDS: '2',
     });
     ctx = env.ctx;
-    cdn.set('/big.jpg', { body: await renderSampleImage({ label: 'BIG', width: 1600, height: 1200, format: 'jpeg', hue: 10 }), contentType: 'image/jpeg' });
-    cdn.set('/small.png', { body: await renderSampleImage({ label: 'S', width: 300, height: 200, format: 'png', hue: 90 }), contentType: 'image/png' });
-    cdn.set('/anim.gif', { body: await renderSampleImage({ label: 'G', width: 400, height: 400, format: 'gif', hue: 180 }), contentType: 'image/gif' });
+    samples = {
+      big: await renderSampleImage({ label: 'BIG', width: 1600, height: 1200, format: 'jpeg', hue: 10 }),
+      small: await renderSampleImage({ label: 'S', width: 300, height: 200, format: 'png', hue: 90 }),
+      anim: await renderSampleImage({ label: 'G', width: 400, height: 400, format: 'gif', hue: 180 }),
+    };
+    serve('/big.jpg', 'big');
+    serve('/small.png', 'small');
+    serve('/anim.gif', 'anim');
   });
   afterAll(async () => {
     await env?.stop();
@@ -71,7 +81,8 @@ describe('worker: queue → fetch → WebP in S3 → URLs on the product', () =>
   });
 
   it('a dead URL ends failed with its kind and a message naming the URL; the message is acknowledged', async () => {
-    const { productId, imageIds } = await seedProduct(ctx, 'acme', 'A-404', [cdn.url('/missing.jpg'), cdn.url('/small.png')]);
+    serve('/404-neighbour.png', 'small');
+    const { productId, imageIds } = await seedProduct(ctx, 'acme', 'A-404', [cdn.url('/missing.jpg'), cdn.url('/404-neighbour.png')]);
     await enqueuePendingImages(ctx);
     await runLocalWorker(ctx, { untilIdle: true });
     const dead = await imageRow(ctx, imageIds[0]!);
@@ -82,13 +93,28 @@ describe('worker: queue → fetch → WebP in S3 → URLs on the product', () =>
     expect(await queueDepth(ctx.sqs, ctx.dlqUrl!)).toMatchObject({ visible: 0 });
   });
 
+  it('a URL two products share is one source, downloaded once, and lands on both products', async () => {
+    serve('/shared.jpg', 'big');
+    serve('/only-b.png', 'small');
+    const a = await seedProduct(ctx, 'acme', 'A-SHARED', [cdn.url('/shared.jpg')]);
+    const b = await seedProduct(ctx, 'other', 'B-SHARED', [cdn.url('/only-b.png'), cdn.url('/shared.jpg')]);
+    expect(b.imageIds[1]).toBe(a.imageIds[0]);
+    expect((await enqueuePendingImages(ctx)).enqueued).toBe(2);
+    await runLocalWorker(ctx, { untilIdle: true });
+    const shared = await imageRow(ctx, a.imageIds[0]!);
+    expect(shared).toMatchObject({ status: 'done', attempts: 1 });
+    expect(cdn.hits('/shared.jpg')).toBe(1);
+    expect(await productImageUrls(ctx, a.productId)).toEqual([shared.url]);
+    expect(await productImageUrls(ctx, b.productId)).toEqual([(await imageRow(ctx, b.imageIds[0]!)).url, shared.url]);
+  });
+
   it('the same message delivered twice, even at once, leaves one object and one URL', async () => {
     cdn.set('/twice.jpg', { body: await renderSampleImage({ label: 'TWICE', width: 640, height: 480, format: 'jpeg', hue: 300 }), contentType: 'image/jpeg' });
     const { productId, imageIds } = await seedProduct(ctx, 'acme', 'A-2', [cdn.url('/twice.jpg')]);
     const imageId = imageIds[0]!;
-    await ctx.pool.query(`UPDATE product_images SET status = 'queued' WHERE id = $1`, [imageId]);
+    await ctx.pool.query(`UPDATE image_sources SET status = 'queued' WHERE id = $1`, [imageId]);
     const before = await mediaKeys(ctx);
-    const body = encodeImageMessage({ imageId, sourceUrl: cdn.url('/twice.jpg'), attempt: 0 });
+    const body = encodeImageMessage({ sourceId: imageId, sourceUrl: cdn.url('/twice.jpg'), attempt: 0 });
     await Promise.all([1, 2, 3].map(() => ctx.sqs.send(new SendMessageCommand({ QueueUrl: ctx.queueUrl, MessageBody: body }))));
     await runLocalWorker(ctx, { untilIdle: true });
     const after = await mediaKeys(ctx);
@@ -105,14 +131,22 @@ describe('worker: queue → fetch → WebP in S3 → URLs on the product', () =>
     expect(await mediaKeys(ctx)).toEqual(after);
   });
 
-  it('a message for a URL the supplier has since changed does nothing', async () => {
-    const { imageIds } = await seedProduct(ctx, 'acme', 'A-3', [cdn.url('/small.png')]);
-    await ctx.pool.query(`UPDATE product_images SET status = 'queued', source_url = $2 WHERE id = $1`, [imageIds[0], cdn.url('/new.png')]);
+  it('a message whose sourceUrl does not match the source row is skipped as stale and downloads nothing', async () => {
+    serve('/stale-old.png', 'small');
+    serve('/stale-now.png', 'small');
+    const { imageIds } = await seedProduct(ctx, 'acme', 'A-3', [cdn.url('/stale-now.png')]);
+    const sourceId = imageIds[0]!;
+    await ctx.pool.query(`UPDATE image_sources SET status = 'queued' WHERE id = $1`, [sourceId]);
     await ctx.sqs.send(
-      new SendMessageCommand({ QueueUrl: ctx.queueUrl, MessageBody: encodeImageMessage({ imageId: imageIds[0]!, sourceUrl: cdn.url('/small.png'), attempt: 0 }) }),
+      new SendMessageCommand({ QueueUrl: ctx.queueUrl, MessageBody: encodeImageMessage({ sourceId, sourceUrl: cdn.url('/stale-old.png'), attempt: 0 }) }),
     );
-    await runLocalWorker(ctx, { untilIdle: true });
-    expect(await imageRow(ctx, imageIds[0]!)).toMatchObject({ status: 'queued', source_url: cdn.url('/new.png') });
+    const lines: Array<Record<string, unknown>> = [];
+    const record = (message: string, attributes: Record<string, unknown> = {}) => lines.push({ message, ...attributes });
+    await runLocalWorker({ ...ctx, log: { debug: record, info: record, warn: record, error: record } }, { untilIdle: true });
+    expect(await imageRow(ctx, sourceId)).toMatchObject({ status: 'queued', source_url: cdn.url('/stale-now.png'), attempts: 0 });
+    expect(lines).toContainEqual(expect.objectContaining({ message: 'image', sourceId, result: 'skipped', reason: 'stale' }));
+    expect([cdn.hits('/stale-old.png'), cdn.hits('/stale-now.png')]).toEqual([0, 0]);
+    expect(await queueDepth(ctx.sqs, ctx.dlqUrl!)).toMatchObject({ visible: 0 });
   });
 
   it('transient failures are retried, then recorded as exhausted on the last allowed receive', async () => {
@@ -137,7 +171,10 @@ describe('worker: queue → fetch → WebP in S3 → URLs on the product', () =>
   });
 
   it('near the invocation deadline only the first image starts; the rest are deferred untouched', async () => {
-    const { imageIds } = await seedProduct(ctx, 'acme', 'A-DEADLINE', [cdn.url('/big.jpg'), cdn.url('/small.png'), cdn.url('/anim.gif')]);
+    serve('/deadline/big.jpg', 'big');
+    serve('/deadline/small.png', 'small');
+    serve('/deadline/anim.gif', 'anim');
+    const { imageIds } = await seedProduct(ctx, 'acme', 'A-DEADLINE', [cdn.url('/deadline/big.jpg'), cdn.url('/deadline/small.png'), cdn.url('/deadline/anim.gif')]);
     await enqueuePendingImages(ctx);
     const received = await ctx.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: ctx.queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'], VisibilityTimeout: 60 }),
@@ -159,15 +196,16 @@ describe('worker: queue → fetch → WebP in S3 → URLs on the product', () =>
     expect((await Promise.all(imageIds.map((id) => imageRow(ctx, id)))).map((r) => r.status)).toEqual(['done', 'done', 'done']);
   });
 
-  it('logs each image with its id, supplier and import, and the outcome', async () => {
-    const { imageIds } = await seedProduct(ctx, 'logged', 'L-1', [cdn.url('/small.png')]);
+  it('logs each image with its source id, supplier and import, and the outcome', async () => {
+    serve('/logged.png', 'small');
+    const { imageIds } = await seedProduct(ctx, 'logged', 'L-1', [cdn.url('/logged.png')]);
     await enqueuePendingImages(ctx);
     const lines: Array<Record<string, unknown>> = [];
     const record = (message: string, attributes: Record<string, unknown> = {}) => lines.push({ message, ...attributes });
     const logged = { ...ctx, log: { debug: record, info: record, warn: record, error: record } };
     await runLocalWorker(logged, { untilIdle: true });
     expect(lines).toContainEqual(
-      expect.objectContaining({ message: 'image', imageId: imageIds[0], supplier: 'logged', importId: null, result: 'done' }),
+      expect.objectContaining({ message: 'image', sourceId: imageIds[0], supplier: 'logged', importId: null, result: 'done' }),
     );
   });
 
@@ -181,7 +219,7 @@ describe('worker: queue → fetch → WebP in S3 → URLs on the product', () =>
     for (;;) {
       const got = await ctx.sqs.send(new ReceiveMessageCommand({ QueueUrl: ctx.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
       if (!got.Messages?.length) break;
-      seen.push(...got.Messages.map((m) => JSON.parse(m.Body!).imageId));
+      seen.push(...got.Messages.map((m) => JSON.parse(m.Body!).sourceId));
     }
     expect(seen.sort((x, y) => x - y)).toEqual([...imageIds, ...second.imageIds].sort((x, y) => x - y));
   });

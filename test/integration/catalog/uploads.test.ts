@@ -106,12 +106,21 @@ describe('discoverUploads', () => {
 
 describe('importPendingUploads', () => {
   it('imports every uploaded file from the bucket, reporting progress', async () => {
-    await registerUpload(ctx, { supplierCode: 'streamco', fileName: 'big.xlsx', body: await buildXlsx(catalogRows(1200)) });
+    // Image URLs of its own: imagesPending counts new sources (downloads), and a URL another file
+    // already brought in is no new download.
+    const rows1200 = catalogRows(1200, 'https://cdn.example.test/streamco');
+    await registerUpload(ctx, { supplierCode: 'streamco', fileName: 'big.xlsx', body: await buildXlsx(rows1200) });
     const progress: number[] = [];
     const summaries = await importPendingUploads(ctx, { onProgress: (p) => progress.push(p.rows) });
 
     expect(summaries.map((s) => s.status)).not.toContain('failed');
-    expect(summaries.find((s) => s.rowsTotal === 1200)).toMatchObject({ rowsImported: 1200, imagesPending: 2400 });
+    const big = summaries.find((s) => s.rowsTotal === 1200);
+    expect(big).toMatchObject({ rowsImported: 1200, imagesPending: 2400 });
+    const links = await ctx.pool.query(
+      `SELECT count(*)::int AS links, count(DISTINCT source_id)::int AS sources FROM product_images WHERE import_id = $1`,
+      [big!.importId],
+    );
+    expect(links.rows[0]).toEqual({ links: 2400, sources: 2400 });
     expect(progress).toEqual(expect.arrayContaining([500, 1000, 1200]));
     const { rows } = await ctx.pool.query(`SELECT count(*)::int AS n FROM imports WHERE status IN ('uploaded', 'parsing')`);
     expect(rows[0].n).toBe(0);
