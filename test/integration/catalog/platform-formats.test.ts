@@ -2,10 +2,12 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateSupplierSettings } from '../../../src/admin/suppliers/update-supplier-settings.ts';
 import { importSpreadsheet } from '../../../src/catalog/import-spreadsheet.ts';
+import { readCsvRows } from '../../../src/catalog/read-csv.ts';
 import { registerUpload } from '../../../src/catalog/register-upload.ts';
 import type { AppContext } from '../../../src/context.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
 import { platformFixture } from '../../helpers/platform-files.ts';
+import { buildXlsx } from '../../helpers/spreadsheets.ts';
 
 let env: TestEnvironment;
 let ctx: AppContext;
@@ -15,10 +17,18 @@ beforeAll(async () => {
 });
 afterAll(() => env?.stop());
 
-async function importFixture(supplier: string, fixture: string) {
-  const body = platformFixture(fixture);
-  const { importId } = await registerUpload(ctx, { supplierCode: supplier, fileName: fixture, body });
-  return importSpreadsheet(ctx, importId, Readable.from([body]), 'csv');
+async function importFile(supplier: string, fileName: string, body: Buffer) {
+  const { importId } = await registerUpload(ctx, { supplierCode: supplier, fileName, body });
+  return importSpreadsheet(ctx, importId, Readable.from([body]), fileName.endsWith('.xlsx') ? 'xlsx' : 'csv');
+}
+
+const importFixture = (supplier: string, fixture: string) => importFile(supplier, fixture, platformFixture(fixture));
+
+/** A fixture's cells saved as .xlsx, as a supplier who opened the export in Excel would send it. */
+async function fixtureAsXlsx(fixture: string): Promise<Buffer> {
+  const rows: string[][] = [];
+  for await (const row of readCsvRows(Readable.from([platformFixture(fixture)]), 'utf-8')) rows.push([...row.cells]);
+  return buildXlsx(rows);
 }
 
 /** Each product of the supplier with its image source URLs in position order. */
@@ -85,6 +95,17 @@ describe('importing platform exports', () => {
     expect(JSON.parse(catalog[0]!.fields.variants!).map((v: Record<string, string>) => v['Variant SKU'])).toEqual(['OBS-S', 'OBS-M', 'OBS-L']);
     expect(JSON.parse(catalog[1]!.fields.variants!)).toEqual([expect.objectContaining({ 'Variant Price': '80.00' })]);
     expect(await reportOf(summary.importId)).toEqual([]);
+  });
+
+  it('Shopify saved as xlsx: the same products, since the layout, not the container, decides', async () => {
+    const summary = await importFile('shopify-xlsx', 'products_export.xlsx', await fixtureAsXlsx('shopify-products.csv'));
+
+    expect(summary).toMatchObject({ status: 'done', rowsTotal: 8, rowsImported: 3, rowsFailed: 0, rowsMerged: 5 });
+    expect((await catalogOf('shopify-xlsx')).map((p) => [p.sku, p.images.length])).toEqual([
+      ['ocean-blue-shirt', 5],
+      ['classic-leather-jacket', 2],
+      ['gift-card', 0],
+    ]);
   });
 
   it('Magento: without an image base URL, products land and every row with media paths says how to set it', async () => {

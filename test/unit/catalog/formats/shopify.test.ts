@@ -94,6 +94,21 @@ describe('Shopify product CSV', () => {
     expect(counts).toEqual({ rowsTotal: 2, products: 1, rowsRejected: 0, rowsMerged: 1 });
   });
 
+  it('orders images by Image Position across rows, unpositioned ones last, and keeps the first 10', async () => {
+    const url = (n: number) => `https://cdn.test/${n}.jpg`;
+    const imageRows = [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2].map((position) => ['a', '', url(position), String(position), '']);
+    const { products, issues, counts } = await assembleRows(
+      sheet([
+        ['Handle', 'Title', 'Image Src', 'Image Position', 'Variant Image'],
+        ['a', 'A', url(99), '', url(1)],
+        ...imageRows,
+      ]),
+    );
+    expect(products).toMatchObject([{ sku: 'a', imageUrls: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(url) }]);
+    expect(issues).toEqual([{ rowNumber: 2, column: 'Image Src', severity: 'warning', message: '13 images, only the first 10 are kept' }]);
+    expect(counts).toEqual({ rowsTotal: 12, products: 1, rowsRejected: 0, rowsMerged: 11 });
+  });
+
   it('says the supplier mapping is not used for a Shopify file', async () => {
     const { issues } = await assembleRows(sheet([['Handle', 'Title', 'Image Src'], ['a', 'A', '']]), { columnMapping: { sku: 'Title' } });
     expect(issues).toEqual([{ rowNumber: 1, column: null, severity: 'warning', message: expect.stringMatching(/column mapping is not used for a Shopify file/) }]);
