@@ -8,7 +8,8 @@ import { openUploadObject } from './open-upload-object.ts';
  * Imports every uploaded spreadsheet, one at a time, streaming each from the uploads bucket.
  * Each is claimed first (see `claimNextUpload`), so concurrent ticks never parse the same file.
  * An import whose object could not be read for a transient reason goes back to uploaded and is
- * left for the next tick (see `markImportForRetry`).
+ * left for the next tick (see `markImportForRetry`). Whatever goes wrong with one file, even a throw
+ * nobody foresaw, fails that import alone with its reason; the others are still imported.
  */
 export async function importPendingUploads(
   ctx: AppContext,
@@ -22,10 +23,13 @@ export async function importPendingUploads(
   for (let claimed = await claimNextUpload(ctx.db); claimed; claimed = Date.now() < deadline ? await claimNextUpload(ctx.db, tried) : undefined) {
     tried.push(claimed.id);
     const { id, sourceKey, fileName } = claimed;
-    const summary = await openUploadObject(ctx.s3, ctx.config.buckets.uploads, sourceKey).then(
-      (body) => importSpreadsheet(ctx, id, body, formatFromFileName(fileName), options),
-      (error: unknown) => recordImportFailure(ctx, id, error),
-    );
+    const summary = await openUploadObject(ctx.s3, ctx.config.buckets.uploads, sourceKey)
+      .then(
+        (body) => importSpreadsheet(ctx, id, body, formatFromFileName(fileName), options),
+        (error: unknown) => recordImportFailure(ctx, id, error),
+      )
+      // Left parsing, the import would block its supplier's later uploads until it went stale.
+      .catch((error: unknown) => recordImportFailure(ctx, id, error));
     summaries.push(summary);
   }
   return summaries;

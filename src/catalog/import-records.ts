@@ -172,15 +172,42 @@ export interface ImportCounts {
   imagesPending: number;
 }
 
-export async function markImportDone(tx: Executor, importId: number, counts: ImportCounts): Promise<void> {
+/**
+ * Why an import that was read to the end made no product, from its counts and its first row error
+ * (written by this transaction); undefined when it made at least one.
+ */
+async function noProductReason(tx: Executor, importId: number, counts: ImportCounts): Promise<string | undefined> {
+  if (counts.rowsImported > 0) return undefined;
+  if (counts.rowsTotal === 0) return 'no data rows: the file has a header and nothing under it';
+  const { rows } = await tx.execute<{ row_number: number; message: string }>(sql`
+    SELECT row_number, message FROM import_row_errors
+     WHERE import_id = ${importId} AND severity = 'error'
+     ORDER BY row_number, id LIMIT 1`);
+  const first = rows[0] ? `: first error on row ${rows[0].row_number}: ${rows[0].message}` : '';
+  const which = counts.rowsFailed === counts.rowsTotal ? `all ${counts.rowsTotal} rows were rejected` : `none of the ${counts.rowsTotal} rows made a product`;
+  return `${which}${first}`;
+}
+
+/**
+ * Ends an import read to the end, in its transaction: `done`, or `rejected` with the reason when not
+ * one row made a product, so an import that wrote nothing never passes for a success.
+ */
+export async function markImportDone(
+  tx: Executor,
+  importId: number,
+  counts: ImportCounts,
+): Promise<{ status: typeof ImportStatus.done | typeof ImportStatus.rejected; error?: string }> {
+  const error = await noProductReason(tx, importId, counts);
+  const status = error === undefined ? ImportStatus.done : ImportStatus.rejected;
   // clock_timestamp(), not now(): inside the import transaction now() is when the import began.
   await tx.execute(sql`
     UPDATE imports
-       SET status = ${ImportStatus.done}, error = NULL, finished_at = clock_timestamp(), started_at = coalesce(started_at, now()),
+       SET status = ${status}, error = ${error ?? null}, finished_at = clock_timestamp(), started_at = coalesce(started_at, now()),
            rows_total = ${counts.rowsTotal}, rows_imported = ${counts.rowsImported}, rows_failed = ${counts.rowsFailed},
            rows_merged = ${counts.rowsMerged}, warnings = ${counts.warnings}, products_upserted = ${counts.productsUpserted},
            images_pending = ${counts.imagesPending}
      WHERE id = ${importId}`);
+  return error === undefined ? { status } : { status, error };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { Readable } from 'node:stream';
 import type { Config } from '../config.ts';
 import type { AppContext } from '../context.ts';
@@ -18,9 +19,12 @@ import { isTransientDatabaseError } from '../db/transient-error.ts';
 
 export interface ImportSummary extends ImportCounts {
   importId: number;
-  /** `uploaded`: a transient failure (reading the object); nothing was written and a later tick retries. */
-  status: typeof ImportStatus.done | typeof ImportStatus.failed | typeof ImportStatus.uploaded;
-  /** Why the whole file was refused (failed) or put back (uploaded); nothing of it was written. */
+  /**
+   * `uploaded`: a transient failure (reading the object); nothing was written and a later tick retries.
+   * `rejected`: read to the end, but no row made a product; only the row report was written.
+   */
+  status: typeof ImportStatus.done | typeof ImportStatus.rejected | typeof ImportStatus.failed | typeof ImportStatus.uploaded;
+  /** Why the whole file was refused (failed), put back (uploaded) or made no product (rejected). */
   error?: string;
 }
 
@@ -144,14 +148,23 @@ async function importRows(tx: Executor, rows: AsyncIterable<SheetRow>, context: 
   return counts;
 }
 
+/** `imports.error` is one line of text that Postgres accepts (no NUL) and a person reads to the end. */
+function storableReason(message: string): string {
+  const line = message.split('\n', 1)[0]!.replaceAll('\0', '\\0');
+  return line.length > 1000 ? `${line.slice(0, 1000)}…` : line;
+}
+
 /**
  * Records why an import did not happen (its transaction, if any, rolled back): a transient error
  * (reading the object, or the database) puts it back to uploaded until its attempts run out;
  * anything else fails it.
  * Rethrows only when even that cannot be written.
  */
-export async function recordImportFailure(ctx: AppContext, importId: number, error: unknown): Promise<ImportSummary> {
-  const reason = error instanceof CatalogError ? error.message : `import failed: ${error instanceof Error ? error.message : String(error)}`;
+export async function recordImportFailure(ctx: AppContext, importId: number, thrown: unknown): Promise<ImportSummary> {
+  // drizzle wraps the driver's error in one quoting the statement and all its parameters (whole rows
+  // of the file): the driver's own error says why, and carries the SQLSTATE.
+  const error = thrown instanceof DrizzleQueryError && thrown.cause ? thrown.cause : thrown;
+  const reason = storableReason(error instanceof CatalogError ? error.message : `import failed: ${error instanceof Error ? error.message : String(error)}`);
   const kind = error instanceof CatalogError ? error.kind : 'unexpected';
   // A deadlock, failover or lost connection says nothing about the file: try it again next tick.
   if ((error instanceof CatalogError && error.transient) || isTransientDatabaseError(error)) {
@@ -183,7 +196,7 @@ export async function importSpreadsheet(
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
   try {
-    const counts = await ctx.db.transaction(async (tx) => {
+    const { counts, outcome } = await ctx.db.transaction(async (tx) => {
       const locked = await lockImportForParsing(tx, importId);
       if (!locked) throw new CatalogError(CatalogErrorKind.importNotFound, `import ${importId} does not exist`);
       const rows = await openRows(source, format, ctx.config.limits);
@@ -193,11 +206,10 @@ export async function importSpreadsheet(
         maxRows: ctx.config.limits.maxRows,
         onProgress: options.onProgress,
       });
-      await markImportDone(tx, importId, result);
-      return result;
+      return { counts: result, outcome: await markImportDone(tx, importId, result) };
     });
-    ctx.log.info('spreadsheet imported', { importId, ...counts });
-    return { importId, status: ImportStatus.done, ...counts };
+    ctx.log.info('spreadsheet imported', { importId, ...outcome, ...counts });
+    return { importId, ...outcome, ...counts };
   } catch (error) {
     source.destroy();
     return recordImportFailure(ctx, importId, error);

@@ -86,12 +86,12 @@ export async function* readCsvRows(bytes: AsyncIterable<Uint8Array>, encoding: T
     if ((error as { code?: unknown }).code === 'CSV_MAX_RECORD_SIZE') {
       throw new CatalogError(
         CatalogErrorKind.parse,
-        `CSV row ${rowNumber + 1} (line ${line}) is over ${maxRecordLength} characters: a line that never ends, or a quote left open`,
+        `CSV row ${rowNumber + 1}${line === rowNumber + 1 ? '' : ` (from file line ${line})`} is over ${maxRecordLength} characters: a line that never ends, or a quote left open`,
         { cause: error },
       );
     }
     const message = error instanceof Error ? error.message : String(error);
-    throw new CatalogError(CatalogErrorKind.parse, `CSV parse error in row ${rowNumber + 1} (line ${line}): ${message}`, { cause: error });
+    throw new CatalogError(CatalogErrorKind.parse, `CSV parse error after row ${rowNumber}, in the row from file line ${line}: ${message}`, { cause: error });
   } finally {
     parser.destroy();
   }

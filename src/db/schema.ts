@@ -20,6 +20,8 @@ export const ImportStatus = {
   parsing: 'parsing',
   done: 'done',
   failed: 'failed',
+  /** Read to the end, but not one row made a product (every row rejected, or no data row): `error` says why. */
+  rejected: 'rejected',
 } as const;
 export type ImportStatus = (typeof ImportStatus)[keyof typeof ImportStatus];
 

@@ -16,30 +16,42 @@ export interface TickSummary {
   sendFailed: number;
 }
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /**
  * One scheduled run: register files dropped into the uploads bucket, import every uploaded
  * spreadsheet, then enqueue every pending image. Recorded in `runs`; safe to run concurrently.
  * Past `deadline` (epoch ms) it claims no further upload or chunk of images: what is left stays
  * uploaded or pending for the next tick, instead of being claimed by a process about to be killed.
+ * A bad file fails its own import only (see `importPendingUploads`). Should discovery or the imports
+ * fail as a whole (the bucket or the database), the images are still enqueued and expired leases
+ * re-sent; then the run is recorded with the error and throws it.
  */
 export async function runTick(ctx: AppContext, trigger: RunTrigger, options: { deadline?: number } = {}): Promise<TickSummary> {
   const { rows } = await ctx.pool.query<{ id: string }>(`INSERT INTO runs (trigger) VALUES ($1) RETURNING id`, [trigger]);
   const runId = Number(rows[0]!.id);
   try {
-    const discovered = await discoverUploads(ctx);
-    const imports = await importPendingUploads(ctx, { deadline: options.deadline });
+    let failure: unknown;
+    const discovered = await discoverUploads(ctx).catch((error: unknown) => {
+      failure ??= error;
+      return 0;
+    });
+    const imports = await importPendingUploads(ctx, { deadline: options.deadline }).catch((error: unknown): ImportSummary[] => {
+      failure ??= error;
+      return [];
+    });
     const sent = await enqueuePendingImages(ctx, { deadline: options.deadline });
     const summary: TickSummary = { runId, trigger, discovered, imports, ...sent };
     await ctx.pool.query(
-      `UPDATE runs SET finished_at = now(), imported = $2, enqueued = $3, requeued = $4, send_failed = $5 WHERE id = $1`,
-      [runId, imports.length, sent.enqueued, sent.resent, sent.sendFailed],
+      `UPDATE runs SET finished_at = now(), imported = $2, enqueued = $3, requeued = $4, send_failed = $5, error = $6 WHERE id = $1`,
+      [runId, imports.length, sent.enqueued, sent.resent, sent.sendFailed, failure === undefined ? null : messageOf(failure)],
     );
+    if (failure !== undefined) throw failure;
     ctx.log.info('tick finished', { ...summary, imports: imports.map((i) => ({ id: i.importId, status: i.status })) });
     return summary;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
     await ctx.pool
-      .query(`UPDATE runs SET finished_at = now(), error = $2 WHERE id = $1`, [runId, message])
+      .query(`UPDATE runs SET finished_at = coalesce(finished_at, now()), error = $2 WHERE id = $1`, [runId, messageOf(error)])
       .catch(() => {});
     throw error;
   }
