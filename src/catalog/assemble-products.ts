@@ -1,7 +1,7 @@
 import { SupplierFormat } from '../db/schema.ts';
 import { CatalogError, CatalogErrorKind } from './errors.ts';
 import { detectPlatform } from './formats/detect-platform.ts';
-import { PlatformFormat, type ColumnUse, type FormatReaderFactory, type ReaderOutput, type ReaderSettings } from './formats/format-reader.ts';
+import type { ColumnUse, PlatformFormat, FormatReaderFactory, ReaderOutput, ReaderSettings } from './formats/format-reader.ts';
 import { readGeneric } from './formats/generic.ts';
 import { readMagento } from './formats/magento.ts';
 import { readPrestaShop } from './formats/prestashop.ts';
@@ -53,11 +53,11 @@ export interface ProductAssembler {
 }
 
 const readers: Record<PlatformFormat, FormatReaderFactory> = {
-  [PlatformFormat.generic]: readGeneric,
-  [PlatformFormat.shopify]: readShopify,
-  [PlatformFormat.woocommerce]: readWooCommerce,
-  [PlatformFormat.magento]: readMagento,
-  [PlatformFormat.prestashop]: readPrestaShop,
+  [SupplierFormat.generic]: readGeneric,
+  [SupplierFormat.shopify]: readShopify,
+  [SupplierFormat.woocommerce]: readWooCommerce,
+  [SupplierFormat.magento]: readMagento,
+  [SupplierFormat.prestashop]: readPrestaShop,
 };
 
 const isEmpty = (row: SheetRow) => row.cells.every((value) => value === '');
@@ -120,7 +120,7 @@ export function createProductAssembler(header: SheetRow, settings: SupplierImpor
   const watchRow = watchUnusedImageColumns(
     header,
     columns.filter((c) => !notWatched.has(c.index)),
-    format === PlatformFormat.shopify ? '' : ` (map it with \`supplier set ${settings.supplierCode} --images HEADER\`)`,
+    format === SupplierFormat.shopify ? '' : ` (map it with \`supplier set ${settings.supplierCode} --images HEADER\`)`,
     (issue) => sink.issue(issue),
   );
 

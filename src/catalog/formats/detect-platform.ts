@@ -1,11 +1,12 @@
-import { PlatformFormat } from './format-reader.ts';
+import { SupplierFormat } from '../../db/schema.ts';
+import type { PlatformFormat } from './format-reader.ts';
 
 /** Headers as platforms write them, lower-cased; each platform needs all of `all` and one of `any`. */
 const signatures: ReadonlyArray<{ format: PlatformFormat; all: readonly string[]; any: readonly string[] }> = [
-  { format: PlatformFormat.shopify, all: ['handle'], any: ['body (html)', 'variant sku', 'variant price', 'image src', 'option1 name'] },
-  { format: PlatformFormat.magento, all: ['sku', 'store_view_code'], any: ['product_type', 'attribute_set_code', 'product_websites'] },
-  { format: PlatformFormat.woocommerce, all: ['id', 'type', 'sku', 'name'], any: ['regular price', 'parent', 'images', 'is featured?'] },
-  { format: PlatformFormat.prestashop, all: ['reference #'], any: ['name *', 'image urls (x,y,z...)', 'active (0/1)'] },
+  { format: SupplierFormat.shopify, all: ['handle'], any: ['body (html)', 'variant sku', 'variant price', 'image src', 'option1 name'] },
+  { format: SupplierFormat.magento, all: ['sku', 'store_view_code'], any: ['product_type', 'attribute_set_code', 'product_websites'] },
+  { format: SupplierFormat.woocommerce, all: ['id', 'type', 'sku', 'name'], any: ['regular price', 'parent', 'images', 'is featured?'] },
+  { format: SupplierFormat.prestashop, all: ['reference #'], any: ['name *', 'image urls (x,y,z...)', 'active (0/1)'] },
 ];
 
 /**
@@ -16,5 +17,5 @@ const signatures: ReadonlyArray<{ format: PlatformFormat; all: readonly string[]
 export function detectPlatform(headers: readonly string[]): PlatformFormat {
   const present = new Set(headers.map((header) => header.trim().toLowerCase()));
   const match = signatures.find((s) => s.all.every((h) => present.has(h)) && s.any.some((h) => present.has(h)));
-  return match?.format ?? PlatformFormat.generic;
+  return match?.format ?? SupplierFormat.generic;
 }

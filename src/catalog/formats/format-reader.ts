@@ -1,16 +1,9 @@
-import type { ColumnMapping } from '../../db/schema.ts';
+import type { ColumnMapping, SupplierFormat } from '../../db/schema.ts';
 import type { Column } from '../header-mapping.ts';
 import { imageUrlProblem, maxImagesPerProduct, Severity, type ProductRow, type RowIssue, type SheetRow } from '../row-validation.ts';
 
-/** The platform layouts a file can be read as (a supplier's `auto` picks one from the headers). */
-export const PlatformFormat = {
-  shopify: 'shopify',
-  woocommerce: 'woocommerce',
-  magento: 'magento',
-  prestashop: 'prestashop',
-  generic: 'generic',
-} as const;
-export type PlatformFormat = (typeof PlatformFormat)[keyof typeof PlatformFormat];
+/** The layouts a file can be read as: a supplier's format other than `auto`, which picks one from the headers. */
+export type PlatformFormat = Exclude<SupplierFormat, typeof SupplierFormat.auto>;
 
 /** What a format reader needs of the supplier besides the header row. */
 export interface ReaderSettings {
