@@ -43,7 +43,7 @@ export const readMagento: FormatReaderFactory = (columns, settings, output) => {
 
   const imagesOf = (row: SheetRow): string[] => {
     const images = new ImageList();
-    let relative: { column: string; path: string; count: number } | undefined;
+    let relative: { column: string; paths: Set<string> } | undefined;
     for (const column of plan.images) {
       const value = cellOf(row, column);
       if (value === '') continue;
@@ -52,17 +52,18 @@ export const readMagento: FormatReaderFactory = (columns, settings, output) => {
         if (path === '' || path === noSelection) continue;
         if (absoluteUrl.test(path)) images.add(path, row.rowNumber, column.header, output);
         else if (baseUrl !== undefined) images.add(`${baseUrl}/${path.replace(leadingSlashes, '')}`, row.rowNumber, column.header, output);
-        else if (relative) relative.count += 1;
-        else relative = { column: column.header, path, count: 1 };
+        else if (relative) relative.paths.add(path);
+        else relative = { column: column.header, paths: new Set([path]) };
       }
     }
     if (relative) {
+      const [first] = relative.paths;
       output.issue({
         rowNumber: row.rowNumber,
         column: relative.column,
         severity: Severity.error,
         message:
-          `image path ${JSON.stringify(relative.path)}${relative.count > 1 ? ` and ${relative.count - 1} more` : ''} ` +
+          `image path ${JSON.stringify(first)}${relative.paths.size > 1 ? ` and ${relative.paths.size - 1} more` : ''} ` +
           `cannot be downloaded without the supplier's image base URL: set it with ` +
           `\`supplier set ${settings.supplierCode} --image-base-url URL\` (the shop's …/media/catalog/product address)`,
       });
