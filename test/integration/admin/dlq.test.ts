@@ -42,7 +42,7 @@ describe('DLQ: peek, redrive, purge', () => {
     await ctx.sqs.send(new PurgeQueueCommand({ QueueUrl: dlqUrl }));
     await drain(ctx, ctx.queueUrl);
     // Twelve image messages (more than one receive batch) and one the worker could not even parse.
-    bodies = [...imageIds.map((imageId, i) => encodeImageMessage({ imageId, sourceUrl: `https://a.test/${i}.jpg`, attempt: 5 })), 'not json'].sort();
+    bodies = [...imageIds.map((sourceId, i) => encodeImageMessage({ sourceId, sourceUrl: `https://a.test/${i}.jpg`, attempt: 5 })), 'not json'].sort();
     for (const body of bodies) await ctx.sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: body }));
   });
 

@@ -38,21 +38,27 @@ describe('media-gc: WebP objects no image refers to any more', () => {
     expect(await mediaKeys()).toHaveLength(3);
     const orphanKey = (await imageRow(ctx, one.imageIds[0]!)).s3_key;
     const sharedKey = (await imageRow(ctx, one.imageIds[1]!)).s3_key;
-    // The supplier changed G-1's first URL, as a re-import does it: back to pending, results cleared.
-    await ctx.pool.query(`UPDATE product_images SET source_url = $2, status = 'pending', s3_key = NULL, url = NULL WHERE id = $1`, [
-      one.imageIds[0],
-      cdn.url('/new.jpg'),
-    ]);
+    // The supplier put another picture behind a.jpg. Its re-check is due (checked_at past
+    // IMAGE_REVALIDATE_AFTER): the conditional GET gets the new bytes, and the source moves to a new
+    // content key. No source refers to the old object any more.
+    cdn.set('/a.jpg', { body: await renderSampleImage({ label: 'a v2', width: 300, height: 200, format: 'jpeg', hue: 200 }) });
+    await ctx.pool.query(`UPDATE image_sources SET checked_at = now() - interval '31 days' WHERE id = $1`, [one.imageIds[0]]);
+    expect(await enqueuePendingImages(ctx)).toMatchObject({ enqueued: 1, revalidating: 1 });
+    await runLocalWorker(ctx, { untilIdle: true });
+    const replacedKey = (await imageRow(ctx, one.imageIds[0]!)).s3_key;
+    expect(replacedKey).not.toBe(orphanKey);
+    expect(await mediaKeys()).toHaveLength(4);
     // G-2 no longer lists the shared picture, but G-1 still does: it must stay.
-    await ctx.pool.query(`DELETE FROM product_images WHERE id = $1`, [two.imageIds[1]]);
+    await ctx.pool.query(`DELETE FROM product_images WHERE product_id = $1 AND source_id = $2`, [two.productId, two.imageIds[1]]);
 
-    expect(await collectOrphanMedia(ctx)).toMatchObject({ scanned: 3, orphans: 0, deleted: 0 }); // too fresh yet
+    expect(await collectOrphanMedia(ctx)).toMatchObject({ scanned: 4, orphans: 0, deleted: 0 }); // too fresh yet
     expect(await collectOrphanMedia(ctx, { graceSeconds: 0, dryRun: true })).toMatchObject({ orphans: 1, deleted: 0, examples: [orphanKey] });
-    expect(await mediaKeys()).toHaveLength(3);
+    expect(await mediaKeys()).toHaveLength(4);
     expect(await collectOrphanMedia(ctx, { graceSeconds: 0 })).toMatchObject({ orphans: 1, deleted: 1 });
     const left = await mediaKeys();
-    expect(left).toHaveLength(2);
+    expect(left).toHaveLength(3);
     expect(left).not.toContain(orphanKey);
     expect(left).toContain(sharedKey);
+    expect(left).toContain(replacedKey);
   });
 });

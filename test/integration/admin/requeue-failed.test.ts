@@ -21,7 +21,7 @@ describe('requeue failed images', () => {
   afterAll(async () => env?.stop());
 
   beforeEach(async () => {
-    await ctx.pool.query(`TRUNCATE suppliers, imports, products, product_images RESTART IDENTITY CASCADE`);
+    await ctx.pool.query(`TRUNCATE suppliers, imports, products, product_images, image_sources RESTART IDENTITY CASCADE`);
     acme404 = await seedFailedImages(ctx, { supplier: 'acme', sku: 'A-1', urls: ['https://a.test/1.jpg', 'https://a.test/2.jpg'], kind: 'http_4xx' });
     acmeImport = await seedImport(ctx, 'acme');
     acmeTimeout = await seedFailedImages(ctx, {
@@ -52,11 +52,12 @@ describe('requeue failed images', () => {
     expect((await imageRow(ctx, acme404[0]!)).status).toBe('failed');
   });
 
-  it('moves the matches to pending with attempts reset and errors cleared, leaving the rest failed', async () => {
+  it('moves the matches to pending with errors cleared and the fencing token kept, leaving the rest failed', async () => {
     const result = await requeueFailedImages(ctx, { supplier: 'acme', kind: 'http_4xx' });
     expect(result).toEqual({ matched: 2, requeued: 2, dryRun: false });
     for (const id of acme404) {
-      expect(await imageRow(ctx, id)).toMatchObject({ status: 'pending', attempts: 0, error_kind: null, last_error: null, lease_until: null });
+      // attempts is the fencing token: it never goes back (see the ABA case in test/integration/images/image-sources.test.ts).
+      expect(await imageRow(ctx, id)).toMatchObject({ status: 'pending', attempts: 3, error_kind: null, last_error: null, lease_until: null });
     }
     expect((await imageRow(ctx, acmeTimeout[0]!)).status).toBe('failed');
     expect((await imageRow(ctx, globex404[0]!)).status).toBe('failed');

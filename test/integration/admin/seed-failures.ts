@@ -11,18 +11,22 @@ export async function seedImport(ctx: AppContext, supplier: string, fileName = `
   return rows[0]!.id;
 }
 
-/** A product whose images are already failed with `kind`, as the worker leaves them. */
+/**
+ * A product whose image sources are already failed with `kind` after three claims, as the worker
+ * leaves them; its links name `importId`. Returns the source ids.
+ */
 export async function seedFailedImages(
   ctx: AppContext,
   options: { supplier: string; sku: string; urls: string[]; kind: string; importId?: number; failedAt?: Date },
 ): Promise<number[]> {
-  const { imageIds } = await seedProduct(ctx, options.supplier, options.sku, options.urls);
+  const { productId, imageIds } = await seedProduct(ctx, options.supplier, options.sku, options.urls);
   await ctx.pool.query(
-    `UPDATE product_images
+    `UPDATE image_sources
         SET status = 'failed', error_kind = $2, last_error = $2 || ': ' || source_url, attempts = 3,
-            import_id = $3, updated_at = coalesce($4, now())
+            updated_at = coalesce($3, now())
       WHERE id = ANY($1::bigint[])`,
-    [imageIds, options.kind, options.importId ?? null, options.failedAt ?? null],
+    [imageIds, options.kind, options.failedAt ?? null],
   );
+  await ctx.pool.query(`UPDATE product_images SET import_id = $2 WHERE product_id = $1`, [productId, options.importId ?? null]);
   return imageIds;
 }
