@@ -83,7 +83,7 @@ describe('Lambda handlers with real AWS event shapes', () => {
     };
     const { handler } = await import('../../handlers/worker.ts');
     expect(await handler(event)).toEqual({ batchItemFailures: [] });
-    const { rows } = await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM product_images WHERE status = 'done'`);
+    const { rows } = await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM image_sources WHERE status = 'done'`);
     expect(rows[0]!.n).toBe(10);
   });
 

@@ -17,8 +17,17 @@ async function mediaObjectCount(ctx: AppContext): Promise<number> {
   return listed.KeyCount ?? 0;
 }
 
+/** Image sources (one per distinct URL, the downloads) by status. */
 async function imageStatuses(ctx: AppContext): Promise<Record<string, number>> {
-  const { rows } = await ctx.pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM product_images GROUP BY status`);
+  const { rows } = await ctx.pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM image_sources GROUP BY status`);
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+/** Products' links (gallery positions) by the status of the source they link. */
+async function linkStatuses(ctx: AppContext): Promise<Record<string, number>> {
+  const { rows } = await ctx.pool.query<{ status: string; n: number }>(
+    `SELECT s.status, count(*)::int AS n FROM product_images pi JOIN image_sources s ON s.id = pi.source_id GROUP BY s.status`,
+  );
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
@@ -73,11 +82,14 @@ describe('pipeline: spreadsheet → tick → worker → WebP in S3 → URLs on p
     await runLocalWorker(ctx, { untilIdle: true });
 
     expect(await imageStatuses(ctx)).toEqual({ done: 19, failed: 1 });
-    const products = await listProducts(ctx);
+    expect(await linkStatuses(ctx)).toEqual({ done: 19, failed: 1 });
+    const { products, truncated } = await listProducts(ctx);
+    expect(truncated).toBe(false);
     expect(products.map((p) => p.sku)).toEqual(['N-1', 'N-2', 'N-3', 'N-4', 'S-1', 'S-2', 'S-3']);
     const { rows } = await ctx.pool.query<{ sku: string; position: number; url: string; width: number }>(
-      `SELECT p.sku, pi.position, pi.url, pi.width FROM product_images pi JOIN products p ON p.id = pi.product_id
-        WHERE pi.status = 'done' ORDER BY p.sku, pi.position`,
+      `SELECT p.sku, pi.position, s.url, s.width
+         FROM product_images pi JOIN products p ON p.id = pi.product_id JOIN image_sources s ON s.id = pi.source_id
+        WHERE s.status = 'done' ORDER BY p.sku, pi.position`,
     );
     for (const product of products) {
       expect(product.imageUrls).toEqual(rows.filter((r) => r.sku === product.sku).map((r) => r.url));
@@ -104,18 +116,26 @@ describe('pipeline: spreadsheet → tick → worker → WebP in S3 → URLs on p
     expect(cdn.hits('/north/1/1')).toBe(before.hits);
   });
 
-  it('a changed image URL is fetched again; the others stay done', async () => {
+  it('a changed image URL links a new source, fetched once; the old sources stay done and nothing else is fetched', async () => {
     const changed = await buildXlsx([
       ['Item Number', 'Product Name', 'Main Image'],
       ['N-1', 'North 1', cdn.url('/south/6/1')],
     ]);
+    const paths = [...[1, 2, 3, 4, 5, 6].flatMap((n) => [1, 2, 3].map((p) => [`/north/${n}/${p}`, `/south/${n}/${p}`])).flat(), '/north/missing.jpg'];
+    const hitsBefore = new Map(paths.map((path) => [path, cdn.hits(path)]));
     await registerUpload(ctx, { supplierCode: 'north', fileName: 'north-update.xlsx', body: changed });
     const tick = await runTick(ctx, 'cli');
     expect(tick.enqueued).toBe(1);
     await runLocalWorker(ctx, { untilIdle: true });
-    const [n1] = await listProducts(ctx, { supplier: 'north', limit: 1 });
+    const { products: [n1] } = await listProducts(ctx, { supplier: 'north', limit: 1 });
+    expect(n1?.sku).toBe('N-1');
     expect(n1?.imageUrls).toHaveLength(1); // positions 2 and 3 left the file
-    expect(await imageStatuses(ctx)).toEqual({ done: 17, failed: 1 });
+    // N-1's three old sources are no longer linked but stay done (one more source, the new URL);
+    // the links lose N-1's positions 2 and 3 and point position 1 at the new source.
+    expect(await imageStatuses(ctx)).toEqual({ done: 20, failed: 1 });
+    expect(await linkStatuses(ctx)).toEqual({ done: 17, failed: 1 });
+    expect(paths.filter((path) => cdn.hits(path) !== hitsBefore.get(path)!)).toEqual(['/south/6/1']);
+    expect(cdn.hits('/south/6/1')).toBe(hitsBefore.get('/south/6/1')! + 1);
     await assertPipelineInvariants(ctx);
   });
 });
