@@ -15,6 +15,7 @@ import { emit, table } from './cli/output.ts';
 import { withSession } from './cli/session.ts';
 import { runDemo } from './demo/run-demo.ts';
 import { runLocalWorker } from './local/local-worker.ts';
+import { ImportStatus } from './db/schema.ts';
 import { runTick, RunTrigger } from './scheduled/run-tick.ts';
 
 // A .env in the working directory fills in what the environment leaves unset (variables already set win).
@@ -74,6 +75,11 @@ program
           .filter(Boolean)
           .join('\n'),
       );
+      // `upload --now && next-step` must stop when the file failed or not one row made a product.
+      const own = upload.imports.find((i) => i.importId === upload.importId);
+      if (own?.status === ImportStatus.failed || own?.status === ImportStatus.rejected) {
+        throw new Error(`import #${own.importId} ${own.status}: ${own.error ?? 'no reason recorded'}`);
+      }
     });
   });
 

@@ -6,7 +6,7 @@ import { redriveDlq } from '../admin/dlq/redrive-dlq.ts';
 import { listImports } from '../admin/import-progress.ts';
 import { presignUpload } from '../admin/presign-upload.ts';
 import { requeueFailedImages } from '../admin/requeue-failed.ts';
-import { listRowErrors } from '../admin/row-errors.ts';
+import { describeImportOutcome, getImportReport } from '../admin/row-errors.ts';
 import { rowErrorsToCsv } from '../admin/row-errors-csv.ts';
 import type { ScheduleControl, ScheduleStatus, TriggerResult } from '../admin/schedule/schedule-control.ts';
 import { runDevServer } from '../local/dev-server.ts';
@@ -71,11 +71,15 @@ export function registerAdminCommands(program: Command, json: Option): void {
 
   program
     .command('report <import>')
-    .description('the rows an import rejected or warned about, as CSV on stdout (row, column, severity, message)')
-    .action(async (importId: string) => {
+    .description('how an import ended and why (stderr), then the rows it rejected or warned about as CSV on stdout (row, column, severity, message)')
+    .addOption(json)
+    .action(async (importId: string, options: { json?: boolean }) => {
       const id = positiveInt(importId);
       await withSession(async ({ ctx }) => {
-        process.stdout.write(rowErrorsToCsv(await listRowErrors(ctx, id)));
+        const report = await getImportReport(ctx, id);
+        // Human: the outcome on stderr first, so `report 12 > errors.csv` still writes a clean CSV.
+        emit(Boolean(options.json), report, () => describeImportOutcome(report.import));
+        if (!options.json) process.stdout.write(rowErrorsToCsv(report.rowErrors));
       });
     });
 

@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCsv } from '../helpers/spreadsheets.ts';
+
+const cliPath = new URL('../../src/cli.ts', import.meta.url).pathname;
+
+describe('CLI: an import that fails or makes no product is not a success', () => {
+  let dataDir: string;
+
+  /** Runs the CLI like a user would, on the embedded stack persisted in dataDir. */
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const { DATABASE_URL: _shared, ...env } = process.env;
+      execFile(
+        process.execPath,
+        [cliPath, ...args],
+        { env: { ...env, DATA_DIR: dataDir, LOCAL_AWS_PORT: '0', DEMO_CDN_PORT: '0', LOG_LEVEL: 'ERROR' }, cwd: dataDir },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  const reason = 'all 21 rows were rejected: first error on row 2: SKU is empty';
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'catalog-cli-outcomes-'));
+    // A store export whose SKU column is empty on every row.
+    const rows = [['SKU', 'Title', 'Image'], ...Array.from({ length: 21 }, (_, i) => ['', `Product ${i + 1}`, `https://img.example.test/${i}.jpg`])];
+    await writeFile(join(dataDir, 'no-skus.csv'), buildCsv(rows));
+    await writeFile(join(dataDir, 'latin1.csv'), Buffer.from('SKU,Name\nL-1,Caf\xe9\n', 'latin1'));
+  });
+  afterAll(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('upload --now exits non-zero with one line saying why, for a rejected and for a failed import', { timeout: 120_000 }, async () => {
+    const rejected = await cli('upload', join(dataDir, 'no-skus.csv'), '--supplier', 'acme', '--now', '--json');
+    expect(rejected.code).toBe(1);
+    const uploaded = JSON.parse(rejected.stdout) as { importId: number; imports: Array<{ importId: number; status: string; error: string }> };
+    expect(uploaded.imports).toEqual([expect.objectContaining({ importId: uploaded.importId, status: 'rejected', error: reason })]);
+    expect(rejected.stderr.trim().split('\n')).toEqual([`catalog-importer: import #${uploaded.importId} rejected: ${reason}`]);
+
+    const failed = await cli('upload', join(dataDir, 'latin1.csv'), '--supplier', 'bmce', '--now');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.trim().split('\n').at(-1)).toMatch(/^catalog-importer: import #\d+ failed: the file is not valid UTF-8 text: byte 16 \(line 2\) is 0xe9/);
+
+    // Assess `report` on the rejected import: the import's own reason first, human and JSON.
+    const human = await cli('report', String(uploaded.importId));
+    expect(human.code).toBe(0);
+    expect(human.stderr.trim().split('\n')).toEqual([`import #${uploaded.importId} (acme, no-skus.csv): rejected, 0/21 rows imported, 21 rejected: ${reason}`]);
+    expect(human.stdout.split('\r\n').slice(0, 2)).toEqual(['row,column,severity,message', '2,SKU,error,SKU is empty']);
+
+    const json = await cli('report', String(uploaded.importId), '--json');
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as { import: unknown; rowErrors: unknown[] };
+    expect(report.import).toEqual({
+      importId: uploaded.importId,
+      supplier: 'acme',
+      fileName: 'no-skus.csv',
+      status: 'rejected',
+      error: reason,
+      rowsTotal: 21,
+      rowsImported: 0,
+      rowsFailed: 21,
+    });
+    expect(report.rowErrors).toHaveLength(21);
+
+    const missing = await cli('report', '999');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe('catalog-importer: import 999 does not exist');
+  });
+});
