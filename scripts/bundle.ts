@@ -1,7 +1,8 @@
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
+import { bundlePageScript } from '../src/web/bundle-page-script.ts';
 import { stageSharpForLambda } from './sharp-for-lambda.ts';
 import { zipDirectory } from './zip-directory.ts';
 
@@ -29,6 +30,23 @@ const external = ['sharp', 'pg-native'];
 // esbuild's ESM output has no `require`; CommonJS dependencies (pg, the AWS SDK) still call it for builtins.
 const requireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
+/**
+ * The admin page's browser script, bundled now and put in place of `bundle-page-script.ts`, so the
+ * admin function serves it without esbuild (a devDependency) at run time.
+ */
+function prebuiltPageScript(script: string): Plugin {
+  return {
+    name: 'prebuilt-page-script',
+    setup(plugin) {
+      plugin.onResolve({ filter: /\/bundle-page-script\.ts$/ }, (args) => ({ path: args.path, namespace: 'prebuilt-page-script' }));
+      plugin.onLoad({ filter: /.*/, namespace: 'prebuilt-page-script' }, () => ({
+        contents: `export const bundlePageScript = async () => ${JSON.stringify(script)};`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 function importsSharp(metafile: Metafile): boolean {
   return Object.values(metafile.outputs).some((output) => output.imports.some((item) => item.path === 'sharp'));
 }
@@ -37,6 +55,7 @@ async function bundleFunction(
   fn: (typeof lambdaFunctions)[number],
   outDir: string,
   sharpModules: () => string,
+  pageScript: string,
 ): Promise<BuiltFunction> {
   const dir = join(outDir, fn.name);
   rmSync(dir, { recursive: true, force: true });
@@ -56,6 +75,7 @@ async function bundleFunction(
     sourcesContent: false,
     legalComments: 'linked',
     external,
+    plugins: [prebuiltPageScript(pageScript)],
     banner: { js: requireShim },
     metafile: true,
     logLevel: 'warning',
@@ -79,8 +99,9 @@ export async function bundleFunctions(outDir: string, cacheDir: string): Promise
   mkdirSync(outDir, { recursive: true });
   let staged: string | undefined;
   const sharpModules = () => (staged ??= stageSharpForLambda(projectRoot, cacheDir));
+  const pageScript = await bundlePageScript();
   const built: BuiltFunction[] = [];
-  for (const fn of lambdaFunctions) built.push(await bundleFunction(fn, outDir, sharpModules));
+  for (const fn of lambdaFunctions) built.push(await bundleFunction(fn, outDir, sharpModules, pageScript));
   return built;
 }
 

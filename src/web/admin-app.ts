@@ -24,6 +24,7 @@ import type { AppContext } from '../context.ts';
 import { requireBearerToken } from './bearer-token.ts';
 import { errorResponse } from './error-response.ts';
 import { adminPage } from './admin-page.ts';
+import { adminPageScript } from './page-script.ts';
 import { RequestValidationError, validate } from './request-validation.ts';
 
 export interface AdminAppDeps {
@@ -110,7 +111,7 @@ export function createAdminApp(ctx: AppContext, deps: AdminAppDeps): Hono {
       },
     }),
   );
-  app.get('/', (c) => c.html(adminPage({ maxUploadBytes, nonce: c.get('secureHeadersNonce') ?? '' })));
+  app.get('/', async (c) => c.html(adminPage({ maxUploadBytes, nonce: c.get('secureHeadersNonce') ?? '', script: await adminPageScript() })));
   app.use('/api/*', auth);
 
   app.get('/api/status', async (c) => c.json(await getStatus(ctx, validate(schemas.scope.pick({ supplier: true }), c.req.query(), 'query'))));

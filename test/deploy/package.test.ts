@@ -231,6 +231,13 @@ describe('function zips', () => {
     expect(binary.readUInt16LE(18)).toBe(elfMachineAarch64);
   });
 
+  test('admin.zip serves the page script bundled at package time, without esbuild', async () => {
+    const handler = (await readZipEntry(zipOf('admin'), 'admin.mjs')).toString('utf8');
+    // The page script's own session key, as src/web/page/api.ts spells it.
+    expect(handler).toContain('catalog-importer.admin-token');
+    expect(handler).not.toContain('esbuild');
+  });
+
   test.each(['scheduled', 'admin'])('%s.zip carries no sharp', async (name) => {
     const entries = await zipEntries(zipOf(name));
     expect([...entries.keys()].filter((entry) => entry.includes('sharp') || entry.startsWith('node_modules/'))).toEqual([]);

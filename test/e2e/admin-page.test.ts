@@ -113,10 +113,88 @@ describe('admin page in a real browser', () => {
     expect(await importProgress(page)).toEqual({ done: 4, failed: 0, total: 4 });
     await page.waitForSelector('#failure-groups:has-text("No failed images")', generous);
 
-    const { rows } = await ctx.pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM product_images GROUP BY status`);
+    const { rows } = await ctx.pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM image_sources GROUP BY status`);
     expect(rows).toEqual([{ status: 'done', n: 4 }]);
 
     await mkdir(join(repoRoot, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(repoRoot, 'test-results/admin.png'), fullPage: true });
+  });
+
+  it("sets a supplier's format and image base URL, previews a file with them, then imports it", { timeout: 240_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${server.url}/`);
+    await page.fill('#token-input', token);
+    await page.click('#token-form button[type=submit]');
+    await page.waitForSelector('#app:not([hidden])');
+
+    // Magento writes media paths; the supplier's image base URL makes them downloadable.
+    const baseUrl = cdn.url('/media/catalog/product');
+    await page.fill('#supplier-code', 'mage');
+    await page.selectOption('#supplier-format', 'magento');
+    await page.fill('#supplier-base-url', baseUrl);
+    await page.click('#supplier-save');
+    await page.waitForSelector('#message:has-text("supplier mage created")', generous);
+    const { rows: suppliers } = await ctx.pool.query(`SELECT format, image_base_url, column_mapping FROM suppliers WHERE code = 'mage'`);
+    expect(suppliers).toEqual([{ format: 'magento', image_base_url: baseUrl, column_mapping: {} }]);
+    await page.waitForSelector('#suppliers-body tr[data-supplier="mage"][data-format="magento"]', generous);
+
+    // Edit fills the form with what is stored.
+    await page.fill('#supplier-base-url', '');
+    await page.click('#suppliers-body tr[data-supplier="mage"] button');
+    expect(await page.inputValue('#supplier-base-url')).toBe(baseUrl);
+    expect(await page.inputValue('#supplier-format')).toBe('magento');
+
+    for (const [name, hue] of [['mb01.jpg', 40], ['mb01-back.jpg', 140], ['mb02.jpg', 260]] as const) {
+      cdn.set(`/media/catalog/product/m/b/${name}`, { body: await renderSampleImage({ label: name, width: 320, height: 240, format: 'jpeg', hue }), contentType: 'image/jpeg' });
+    }
+    const file = join(workDir, 'catalog_product.csv');
+    await writeFile(
+      file,
+      buildCsv([
+        ['sku', 'store_view_code', 'product_type', 'name', 'base_image', 'additional_images'],
+        ['MB01', '', 'simple', 'Joust Duffle Bag', '/m/b/mb01.jpg', '/m/b/mb01.jpg,/m/b/mb01-back.jpg'],
+        ['MB01', 'de', '', 'Joust Reisetasche', '', ''],
+        ['MB02', '', 'simple', 'Strive Shoulder Pack', '/m/b/mb02.jpg', ''],
+        ['', '', 'simple', 'No SKU', '', ''],
+      ]),
+    );
+    await page.fill('#upload-supplier', 'mage');
+    await page.setInputFiles('#upload-file', file);
+    await page.click('#upload-preview');
+    await page.waitForSelector('#preview:not([hidden])', generous);
+
+    expect(await page.getAttribute('#preview-summary', 'data-format')).toBe('magento');
+    const counts = page.locator('#preview-counts');
+    const count = async (name: string) => Number(await counts.getAttribute(`data-${name}`));
+    expect({ rows: await count('rows'), new: await count('new'), merged: await count('merged'), rejected: await count('rejected'), downloads: await count('downloads') }).toEqual({
+      rows: 4,
+      new: 2,
+      merged: 1,
+      rejected: 1,
+      downloads: 3,
+    });
+    expect(await page.locator('#preview-body .urls li').allTextContents()).toEqual([
+      `${baseUrl}/m/b/mb01.jpg`,
+      `${baseUrl}/m/b/mb01-back.jpg`,
+      `${baseUrl}/m/b/mb02.jpg`,
+    ]);
+    expect(await page.locator('#preview-body .issues li').allTextContents()).toEqual([expect.stringContaining('row 5')]);
+    await page.screenshot({ path: join(repoRoot, 'test-results/admin-preview.png'), fullPage: true });
+    // The dry run stored and wrote nothing.
+    const { rows: written } = await ctx.pool.query(
+      `SELECT (SELECT count(*) FROM imports i JOIN suppliers s ON s.id = i.supplier_id WHERE s.code = 'mage')::int AS imports,
+              (SELECT count(*) FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE s.code = 'mage')::int AS products`,
+    );
+    expect(written).toEqual([{ imports: 0, products: 0 }]);
+
+    await page.click('#preview-import');
+    await page.waitForSelector('#message:has-text("import #")', generous);
+    expect(await page.isHidden('#preview')).toBe(true);
+    await expect.poll(async () => {
+      const { rows } = await ctx.pool.query<{ sku: string; image_urls: string[] }>(
+        `SELECT p.sku, p.image_urls FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE s.code = 'mage' ORDER BY p.sku`,
+      );
+      return rows.map((row) => [row.sku, row.image_urls.length]);
+    }, generous).toEqual([['MB01', 2], ['MB02', 1]]);
   });
 });
