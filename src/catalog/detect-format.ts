@@ -1,3 +1,4 @@
+import { countLineBreaks } from './decode-text.ts';
 import { CatalogError, CatalogErrorKind } from './errors.ts';
 
 export const SpreadsheetFormat = { csv: 'csv', xlsx: 'xlsx' } as const;
@@ -28,8 +29,10 @@ export function detectFormat(head: Uint8Array, hint: SpreadsheetFormat): { forma
   }
   if (startsWith(head, [0xff, 0xfe])) return { format: SpreadsheetFormat.csv, encoding: 'utf-16le' };
   if (startsWith(head, [0xfe, 0xff])) return { format: SpreadsheetFormat.csv, encoding: 'utf-16be' };
-  if (head.includes(0)) {
-    throw new CatalogError(CatalogErrorKind.notASpreadsheet, 'not a spreadsheet: binary content (expected CSV text or .xlsx)');
+  const nul = head.indexOf(0);
+  if (nul >= 0) {
+    const line = 1 + countLineBreaks(Buffer.from(head.buffer, head.byteOffset, head.byteLength), 0, nul, false);
+    throw new CatalogError(CatalogErrorKind.notASpreadsheet, `not a spreadsheet: binary content (a NUL byte at byte ${nul}, line ${line}; expected CSV text or .xlsx)`);
   }
   return { format: SpreadsheetFormat.csv, encoding: 'utf-8' };
 }

@@ -28,6 +28,7 @@ describe('detectFormat', () => {
 
   it('refuses binary content, legacy xls, empty files and an xlsx name without a zip', () => {
     expect(() => detectFormat(bytes(0x89, 0x50, 0x4e, 0x47, 0, 0), 'csv')).toThrow(/binary content/);
+    expect(() => detectFormat(Buffer.from('SKU,Name\r\nA1,x\rA2,\0'), 'csv')).toThrow('not a spreadsheet: binary content (a NUL byte at byte 18, line 3; expected CSV text or .xlsx)');
     expect(() => detectFormat(bytes(0xd0, 0xcf, 0x11, 0xe0), 'xlsx')).toThrow(/legacy .xls/);
     expect(() => detectFormat(bytes(), 'csv')).toThrow(/empty/);
     expect(() => detectFormat(Buffer.from('SKU,Name'), 'xlsx')).toThrow(/zip signature/);
