@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uploadSpreadsheet } from '../../../src/admin/upload-spreadsheet.ts';
+import type { SpreadsheetPreview } from '../../../src/catalog/preview-spreadsheet.ts';
 import type { AppContext } from '../../../src/context.ts';
 import { createLocalScheduleControl } from '../../../src/local/local-schedule.ts';
 import { runTick, RunTrigger } from '../../../src/scheduled/run-tick.ts';
@@ -115,7 +116,7 @@ describe('supplier settings and the dry run over the HTTP API', () => {
     form.set('file', new Blob([buildCsv([['Ref', 'Name', 'Pictures', 'Photo'], ['X-1', 'Lamp', 'https://img.example.test/x1.jpg', 'https://img.example.test/x1b.jpg']])]), 'preview.csv');
     const response = await call('/api/uploads/preview', { method: 'POST', body: form });
     expect(response.status).toBe(200);
-    const preview = await response.json();
+    const preview = (await response.json()) as SpreadsheetPreview;
     expect(preview).toMatchObject({
       supplier: { code: 'preview-co', known: true },
       format: 'generic',
