@@ -76,13 +76,13 @@ function startWorkerProcess(ctx: AppContext): ChildProcess {
  * process gets SIGKILL. With PGlite, an in-process poller runs the real handler with a downloader
  * that never returns and is abandoned, which leaves exactly the same state behind.
  */
-async function crashMidBatch(ctx: AppContext, cdn: FixtureCdn, paths: readonly string[], imageIds: readonly number[]): Promise<string> {
+async function crashMidBatch(ctx: AppContext, cdn: FixtureCdn, paths: readonly string[], sourceIds: readonly number[]): Promise<string> {
   const processing = async () => {
     const { rows } = await ctx.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM product_images WHERE id = ANY($1::bigint[]) AND status = 'processing'`,
-      [imageIds],
+      `SELECT count(*)::int AS n FROM image_sources WHERE id = ANY($1::bigint[]) AND status = 'processing'`,
+      [sourceIds],
     );
-    return rows[0]!.n === imageIds.length;
+    return rows[0]!.n === sourceIds.length;
   };
   if (crashesRealProcess) {
     const child = startWorkerProcess(ctx);
@@ -142,7 +142,7 @@ export async function runCrashScenario(ctx: AppContext, cdn: FixtureCdn, repair:
     const dlq = await queueDepth(ctx.sqs, ctx.dlqUrl!);
     if (dlq.visible !== IMAGES) problems.push(`the DLQ holds ${dlq.visible} messages, expected the ${IMAGES} busy ones`);
     await waitUntil('the dead worker’s leases run out', async () => {
-      const { rows } = await ctx.pool.query(`SELECT 1 FROM product_images WHERE id = ANY($1::bigint[]) AND lease_until >= now()`, [imageIds]);
+      const { rows } = await ctx.pool.query(`SELECT 1 FROM image_sources WHERE id = ANY($1::bigint[]) AND lease_until >= now()`, [imageIds]);
       return rows.length === 0;
     });
     const swept = await enqueuePendingImages(ctx);

@@ -30,7 +30,7 @@ interface ImageRowOutcome {
 }
 
 /**
- * An image row's end state as the report prints it: `done`, `failed: <kind>`, or for given-up retries
+ * An image source's end state as the report prints it: `done`, `failed: <kind>`, or for given-up retries
  * `failed: exhausted (<last transient kind>)`; anything else is a state that should not outlive a drain.
  */
 export function describeOutcome(row: ImageRowOutcome | undefined): string {
@@ -62,11 +62,14 @@ export function withDatabaseUrl(ctx: AppContext, databaseUrl: string): AppContex
   return { ...ctx, config: { ...ctx.config, databaseUrl }, pool, db, close: () => pool.end() };
 }
 
-/** End states of several images, grouped: `6 × done after 2 attempts`, `1 × processing after 1 attempt`. */
-export async function describeImages(ctx: AppContext, imageIds: readonly number[]): Promise<string> {
+/**
+ * End states of several image sources, grouped: `6 × done after 2 attempts`, `1 × processing after 1 attempt`.
+ * `attempts` is the fencing token: one per claim, never reset.
+ */
+export async function describeImages(ctx: AppContext, sourceIds: readonly number[]): Promise<string> {
   const { rows } = await ctx.pool.query<ImageRowOutcome & { attempts: number }>(
-    `SELECT status, error_kind, last_error, attempts FROM product_images WHERE id = ANY($1::bigint[]) ORDER BY id`,
-    [imageIds],
+    `SELECT status, error_kind, last_error, attempts FROM image_sources WHERE id = ANY($1::bigint[]) ORDER BY id`,
+    [sourceIds],
   );
   const groups = new Map<string, number>();
   for (const row of rows) {

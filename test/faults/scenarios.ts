@@ -71,24 +71,25 @@ export const attemptsFor = (outcome: string) => (outcome.startsWith('failed: exh
 
 const withAttempts = (outcome: string, attempts: number) => `${outcome} after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
 
-const NEIGHBOUR = '/faults/healthy-neighbour.jpg';
-
 /**
  * Runs the whole table through the real pipeline at once: one product per fault with the faulty
- * image first and a healthy neighbour second (the same picture for every product, so the bucket
- * must hold it once), seed → enqueue → local worker until the queue is idle → invariants.
+ * image first and a healthy neighbour second (the same picture for every product, each under a URL
+ * of its own: one source each, and one content-addressed object for all, so the bucket must hold it
+ * once), seed → enqueue → local worker until the queue is idle → invariants.
  * Each result compares the faulty image's end state and attempts with the table, and counts the
  * CDN hits: a transient fault is fetched once per receive, a permanent one once.
  */
 export async function runCdnFaultScenarios(ctx: AppContext, cdn: FixtureCdn): Promise<ScenarioResult[]> {
   const jpeg = await renderSampleImage({ label: 'FAULT', width: 320, height: 240, format: 'jpeg', hue: 45 });
-  cdn.set(NEIGHBOUR, { body: await renderSampleImage({ label: 'OK', width: 200, height: 150, format: 'jpeg', hue: 160 }) });
+  const neighbourBody = await renderSampleImage({ label: 'OK', width: 200, height: 150, format: 'jpeg', hue: 160 });
   const seeded: Array<{ scenario: CdnFaultScenario; path: string; imageId: number; neighbourId: number }> = [];
   for (const scenario of cdnFaultScenarios) {
     const path = `/faults/${scenario.name}.jpg`;
     cdn.set(path, { body: jpeg, contentType: 'image/jpeg' });
     if (scenario.serve !== 'healthy') cdn.setFault(path, scenario.serve);
-    const { imageIds } = await seedProduct(ctx, 'faults', scenario.name, [cdn.url(path), cdn.url(NEIGHBOUR)]);
+    const neighbour = `/faults/${scenario.name}-neighbour.jpg`;
+    cdn.set(neighbour, { body: neighbourBody });
+    const { imageIds } = await seedProduct(ctx, 'faults', scenario.name, [cdn.url(path), cdn.url(neighbour)]);
     seeded.push({ scenario, path, imageId: imageIds[0]!, neighbourId: imageIds[1]! });
   }
 
@@ -101,7 +102,7 @@ export async function runCdnFaultScenarios(ctx: AppContext, cdn: FixtureCdn): Pr
     const row = await imageRow(ctx, imageId);
     const neighbour = await imageRow(ctx, neighbourId);
     const attempts = attemptsFor(scenario.outcome);
-    const mine = (problem: string) => problem.includes(`image ${imageId} `) || problem.includes(`image ${neighbourId} `);
+    const mine = (problem: string) => problem.includes(`source ${imageId} `) || problem.includes(`source ${neighbourId} `);
     const problems = report.problems.filter(mine);
     if (neighbour?.status !== 'done') problems.push(`its healthy neighbour ended ${describeOutcome(neighbour)}`);
     if (cdn.hits(path) !== attempts) problems.push(`the CDN saw ${cdn.hits(path)} requests for it, expected ${attempts}`);
@@ -110,17 +111,22 @@ export async function runCdnFaultScenarios(ctx: AppContext, cdn: FixtureCdn): Pr
       fault: scenario.fault,
       expected: withAttempts(scenario.outcome, attempts),
       observed: withAttempts(describeOutcome(row), row?.attempts ?? 0),
-      lost: report.lostImageIds.filter((id) => id === imageId || id === neighbourId).length,
+      lost: report.lostSourceIds.filter((id) => id === imageId || id === neighbourId).length,
       duplicates: 0,
       problems,
     });
   }
   // Orphan objects and duplicate URLs belong to no single fault: reported on a line of their own.
-  const unattributed = report.problems.filter((p) => !seeded.some(({ imageId, neighbourId }) => p.includes(`image ${imageId} `) || p.includes(`image ${neighbourId} `)));
+  const unattributed = report.problems.filter((p) => !seeded.some(({ imageId, neighbourId }) => p.includes(`source ${imageId} `) || p.includes(`source ${neighbourId} `)));
+  const { rows: neighbourKeys } = await ctx.pool.query<{ s3_key: string | null }>(
+    `SELECT DISTINCT s3_key FROM image_sources WHERE id = ANY($1::bigint[])`,
+    [seeded.map((s) => s.neighbourId)],
+  );
+  if (neighbourKeys.length !== 1) unattributed.push(`the ${seeded.length} neighbours (one picture) have ${neighbourKeys.length} distinct objects`);
   results.push({
     fault: 'all CDN faults: bucket and product URLs',
-    expected: `${report.images} images final`,
-    observed: `${report.done + report.failed} images final`,
+    expected: `${report.sources} sources final`,
+    observed: `${report.done + report.failed} sources final`,
     lost: report.lost,
     duplicates: report.duplicates,
     problems: unattributed,

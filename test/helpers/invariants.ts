@@ -3,13 +3,14 @@ import type { AppContext } from '../../src/context.ts';
 
 /** What the invariant check found: counts for the fault report, and one line per broken rule. */
 export interface InvariantReport {
-  images: number;
+  /** Image sources (one per distinct URL): the downloads. */
+  sources: number;
   done: number;
   failed: number;
-  /** Images not accounted for: stuck in a non-final state, failed without a reason, or done without their object or URL. */
+  /** Sources not accounted for: stuck in a non-final state, failed without a reason, done without their object or URL, or done but missing from a product that links them. */
   lost: number;
-  lostImageIds: number[];
-  /** URLs listed twice on a product, plus objects in the bucket that no done image owns. */
+  lostSourceIds: number[];
+  /** URLs listed twice on a product, plus objects in the bucket that no source owns. */
   duplicates: number;
   problems: string[];
 }
@@ -27,64 +28,70 @@ async function listMediaKeys(ctx: AppContext): Promise<Set<string>> {
 
 /**
  * Checks the end state of a drained pipeline, across the whole database and media bucket:
- * - every image is done or failed, and a failed one has an error kind and a message;
- * - the bucket holds exactly the distinct s3_keys of done images (keys are content addressed, so two
- *   images may share one object);
- * - every product's image_urls is its done images' URLs in position order, without repeats, each
- *   pointing at an object that exists.
+ * - every image source is done or failed; a failed one has an error kind and a message;
+ * - a done source has its s3_key and url, and its object exists (as does the object of a failed
+ *   source that keeps the WebP of an earlier success);
+ * - the bucket holds exactly the distinct s3_keys of the sources (keys are content addressed, so two
+ *   sources may share one object);
+ * - every product's image_urls is the WebP URLs of the sources it links, in position order, each
+ *   once (at its first position), each pointing at an object that exists.
  */
 export async function checkPipelineInvariants(ctx: AppContext): Promise<InvariantReport> {
   const problems: string[] = [];
   const lost = new Set<number>();
   let duplicates = 0;
-  const { rows: images } = await ctx.pool.query<{
+  const { rows: sources } = await ctx.pool.query<{
     id: string;
-    product_id: string;
-    position: number;
     status: string;
     error_kind: string | null;
     last_error: string | null;
     s3_key: string | null;
     url: string | null;
-  }>(`SELECT id, product_id, position, status, error_kind, last_error, s3_key, url FROM product_images ORDER BY product_id, position`);
+  }>(`SELECT id, status, error_kind, last_error, s3_key, url FROM image_sources ORDER BY id`);
+  const { rows: links } = await ctx.pool.query<{ product_id: string; position: number; source_id: string }>(
+    `SELECT product_id, position, source_id FROM product_images ORDER BY product_id, position`,
+  );
   const keys = await listMediaKeys(ctx);
 
-  const doneKeys = new Set<string>();
-  for (const image of images) {
-    const id = Number(image.id);
-    if (image.status === 'done') {
-      if (!image.s3_key || !image.url) {
-        problems.push(`image ${id} is done without an s3_key or url`);
+  const ownedKeys = new Set<string>();
+  for (const source of sources) {
+    const id = Number(source.id);
+    if (source.status === 'done') {
+      if (!source.s3_key || !source.url) {
+        problems.push(`source ${id} is done without an s3_key or url`);
         lost.add(id);
         continue;
       }
-      doneKeys.add(image.s3_key);
-      if (!keys.has(image.s3_key)) {
-        problems.push(`image ${id} is done but its object ${image.s3_key} is missing`);
-        lost.add(id);
-      }
-    } else if (image.status === 'failed') {
-      if (!image.error_kind || !image.last_error) {
-        problems.push(`image ${id} failed without an error kind and message`);
+    } else if (source.status === 'failed') {
+      if (!source.error_kind || !source.last_error) {
+        problems.push(`source ${id} failed without an error kind and message`);
         lost.add(id);
       }
     } else {
-      problems.push(`image ${id} is stuck in ${image.status}`);
+      problems.push(`source ${id} is stuck in ${source.status}`);
       lost.add(id);
+    }
+    if (source.s3_key) {
+      ownedKeys.add(source.s3_key);
+      if (!keys.has(source.s3_key)) {
+        problems.push(`source ${id} is ${source.status} but its object ${source.s3_key} is missing`);
+        lost.add(id);
+      }
     }
   }
   for (const key of keys) {
-    if (!doneKeys.has(key)) {
-      problems.push(`object ${key} belongs to no done image`);
+    if (!ownedKeys.has(key)) {
+      problems.push(`object ${key} belongs to no source`);
       duplicates += 1;
     }
   }
 
+  const sourceById = new Map(sources.map((source) => [source.id, source]));
   const { rows: products } = await ctx.pool.query<{ id: string; image_urls: string[] }>(`SELECT id, image_urls FROM products ORDER BY id`);
   const base = `${ctx.config.publicMediaBaseUrl}/`;
   for (const product of products) {
-    const mine = images.filter((image) => image.product_id === product.id);
-    const expected = mine.filter((image) => image.status === 'done' && image.url).map((image) => image.url!);
+    const mine = links.filter((link) => link.product_id === product.id).map((link) => sourceById.get(link.source_id)!);
+    const expected = [...new Set(mine.filter((source) => source.url).map((source) => source.url!))];
     const listed = product.image_urls;
     if (new Set(listed).size !== listed.length) {
       problems.push(`product ${product.id} lists a URL twice: ${listed.join(', ')}`);
@@ -94,17 +101,17 @@ export async function checkPipelineInvariants(ctx: AppContext): Promise<Invarian
       if (!url.startsWith(base) || !keys.has(url.slice(base.length))) problems.push(`product ${product.id} lists ${url}, which has no object`);
     }
     if (JSON.stringify(listed) !== JSON.stringify(expected)) {
-      problems.push(`product ${product.id} lists [${listed.join(', ')}], its done images are [${expected.join(', ')}]`);
-      for (const image of mine) if (image.url && image.status === 'done' && !listed.includes(image.url)) lost.add(Number(image.id));
+      problems.push(`product ${product.id} lists [${listed.join(', ')}], its linked sources' WebPs are [${expected.join(', ')}]`);
+      for (const source of mine) if (source.url && source.status === 'done' && !listed.includes(source.url)) lost.add(Number(source.id));
     }
   }
 
   return {
-    images: images.length,
-    done: images.filter((image) => image.status === 'done').length,
-    failed: images.filter((image) => image.status === 'failed').length,
+    sources: sources.length,
+    done: sources.filter((source) => source.status === 'done').length,
+    failed: sources.filter((source) => source.status === 'failed').length,
     lost: lost.size,
-    lostImageIds: [...lost].sort((a, b) => a - b),
+    lostSourceIds: [...lost].sort((a, b) => a - b),
     duplicates,
     problems,
   };
