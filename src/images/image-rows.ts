@@ -10,68 +10,79 @@ export type ClaimResult =
       /** One supplier and import that link the source, for the logs (a shared source has several). */
       supplier: string | null;
       importId: number | null;
-      /** Validators of the WebP we already have: set when this delivery re-checks a done source. */
+      /** Validators of the WebP we already have: set when this delivery re-checks a source. */
       current: { etag: string | null; lastModified: string | null } | undefined;
     }
   | { claimed: false; reason: 'gone' | 'stale' | 'done' | 'failed' }
   | { claimed: false; reason: 'busy'; leaseSecondsLeft: number };
 
 /**
- * Takes the source for this delivery: queued or pending rows, or processing rows whose lease ran out
- * (their worker died), and adds one to its fencing token. A row another worker holds under a live
- * lease is 'busy': the message is retried later instead of both workers doing the work.
+ * Takes the sources of one worker batch in one statement: queued or pending rows, or processing rows
+ * whose lease ran out (their worker died), adding one to each fencing token. A row another worker
+ * holds under a live lease is 'busy': its message is retried later instead of both doing the work.
+ * Results come back in the order asked; ids must be distinct. Safe under concurrency: the UPDATE
+ * re-checks the status under the row lock, so of two batches claiming one source exactly one wins,
+ * and the other sees it busy.
  */
-export async function claimSourceForProcessing(
+export async function claimSourcesForProcessing(
   pool: pg.Pool,
-  sourceId: number,
-  sourceUrl: string,
+  wanted: ReadonlyArray<{ sourceId: number; sourceUrl: string }>,
   leaseSeconds: number,
-): Promise<ClaimResult> {
+): Promise<ClaimResult[]> {
+  if (wanted.length === 0) return [];
+  // `current` is the statement's snapshot, from before the UPDATE: why a row was not claimed.
+  // The link is only read, for the logs: the UPDATE locks the source rows alone.
   const { rows } = await pool.query<{
-    attempts: number;
-    has_webp: boolean;
+    id: string;
+    attempts: number | null;
+    has_webp: boolean | null;
     source_etag: string | null;
     source_last_modified: string | null;
+    status: string | null;
+    source_url: string | null;
+    lease_left: number | null;
     supplier: string | null;
     import_id: number | null;
   }>(
-    // The link is only read, for the logs: the UPDATE locks the source row alone.
-    `WITH claimed AS (
+    `WITH wanted AS (
+       SELECT * FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS w(id, url, ord)
+     ), claimed AS (
        UPDATE image_sources s
           SET status = 'processing', attempts = s.attempts + 1, updated_at = now(),
               lease_until = now() + make_interval(secs => $3::int)
-        WHERE s.id = $1 AND s.source_url = $2
+         FROM wanted w
+        WHERE s.id = w.id AND s.source_url = w.url
           AND (s.status IN ('pending', 'queued') OR (s.status = 'processing' AND s.lease_until < now()))
-    RETURNING s.attempts, s.url IS NOT NULL AS has_webp, s.source_etag, s.source_last_modified)
-     SELECT claimed.*, link.supplier, link.import_id
-       FROM claimed
+    RETURNING s.id, s.attempts, s.url IS NOT NULL AS has_webp, s.source_etag, s.source_last_modified)
+     SELECT w.id, c.attempts, c.has_webp, c.source_etag, c.source_last_modified,
+            cur.status, cur.source_url, ceil(extract(epoch FROM cur.lease_until - now()))::int AS lease_left,
+            link.supplier, link.import_id
+       FROM wanted w
+       LEFT JOIN claimed c ON c.id = w.id
+       LEFT JOIN image_sources cur ON cur.id = w.id
        LEFT JOIN LATERAL (
          SELECT sp.code AS supplier, pi.import_id FROM product_images pi
            JOIN products p ON p.id = pi.product_id JOIN suppliers sp ON sp.id = p.supplier_id
-          WHERE pi.source_id = $1 ORDER BY pi.id DESC LIMIT 1) link ON true`,
-    [sourceId, sourceUrl, leaseSeconds],
+          WHERE pi.source_id = c.id ORDER BY pi.id DESC LIMIT 1) link ON true
+      ORDER BY w.ord`,
+    [wanted.map((w) => w.sourceId), wanted.map((w) => w.sourceUrl), leaseSeconds],
   );
-  const row = rows[0];
-  if (row) {
-    return {
-      claimed: true,
-      attempts: row.attempts,
-      supplier: row.supplier,
-      importId: row.import_id,
-      current: row.has_webp ? { etag: row.source_etag, lastModified: row.source_last_modified } : undefined,
-    };
-  }
-  const current = await pool.query<{ status: string; source_url: string; lease_left: number | null }>(
-    `SELECT status, source_url, ceil(extract(epoch FROM lease_until - now()))::int AS lease_left
-       FROM image_sources WHERE id = $1`,
-    [sourceId],
-  );
-  const now = current.rows[0];
-  if (!now) return { claimed: false, reason: 'gone' };
-  if (now.source_url !== sourceUrl) return { claimed: false, reason: 'stale' };
-  if (now.status === 'done') return { claimed: false, reason: 'done' };
-  if (now.status === 'failed') return { claimed: false, reason: 'failed' };
-  return { claimed: false, reason: 'busy', leaseSecondsLeft: Math.max(1, now.lease_left ?? 1) };
+  return rows.map((row, i): ClaimResult => {
+    if (row.attempts !== null) {
+      return {
+        claimed: true,
+        attempts: row.attempts,
+        supplier: row.supplier,
+        importId: row.import_id,
+        current: row.has_webp ? { etag: row.source_etag, lastModified: row.source_last_modified } : undefined,
+      };
+    }
+    if (row.status === null) return { claimed: false, reason: 'gone' };
+    if (row.source_url !== wanted[i]!.sourceUrl) return { claimed: false, reason: 'stale' };
+    if (row.status === 'done') return { claimed: false, reason: 'done' };
+    if (row.status === 'failed') return { claimed: false, reason: 'failed' };
+    return { claimed: false, reason: 'busy', leaseSecondsLeft: Math.max(1, row.lease_left ?? 1) };
+  });
 }
 
 /**
@@ -101,38 +112,56 @@ export type SourceResult =
   | { notModified: true };
 
 /**
- * Marks the source done and rewrites `image_urls` of every product that links it, in one transaction,
- * so a product never lists a URL whose source is not done. Returns false when the claim was fenced off.
- * Lock order: the linking products (id order), then the source, as imports do: two sources of one
+ * Records the finished sources of one worker batch in one transaction: each source done, and the
+ * `image_urls` of every product that links a source with a new WebP, so a product never lists a URL
+ * whose source is not done. Returns the ids recorded; a claim that was fenced off (its token is no
+ * longer the row's) is left out. A 304 only moves `checked_at`.
+ * Lock order: the linking products (id order), then the sources, as imports do: two sources of one
  * product finishing at once would otherwise each rebuild the array without the other's URL.
- * A 304 only moves `checked_at`: products are untouched.
+ * Five round trips for the whole batch, whatever its size.
  */
-export async function markSourceDone(db: Db, claim: SourceClaim, result: SourceResult): Promise<boolean> {
+export async function markSourcesDone(
+  db: Db,
+  finished: ReadonlyArray<{ claim: SourceClaim; result: SourceResult }>,
+): Promise<Set<number>> {
+  if (finished.length === 0) return new Set();
+  const stored = finished.filter((f) => !f.result.notModified);
+  const field = <T>(pick: (result: Exclude<SourceResult, { notModified: true }>) => T) =>
+    finished.map((f) => (f.result.notModified ? null : pick(f.result)));
   return db.transaction(async (tx) => {
-    if (result.notModified) {
-      const { rows } = await tx.execute(sql`
-        UPDATE image_sources
-           SET status = 'done', checked_at = now(), error_kind = NULL, last_error = NULL, lease_until = NULL, updated_at = now()
-         WHERE id = ${claim.sourceId} AND status = 'processing' AND attempts = ${claim.attempt}
-     RETURNING 1`);
-      return rows.length > 0;
+    if (stored.length > 0) {
+      await tx.execute(sql`
+        SELECT p.id FROM products p
+         WHERE p.id IN (SELECT product_id FROM product_images
+                         WHERE source_id = ANY(${sql.param(stored.map((f) => f.claim.sourceId))}::bigint[]))
+         ORDER BY p.id
+           FOR UPDATE OF p`);
     }
-    const { rows: linked } = await tx.execute<{ id: string }>(sql`
-      SELECT p.id FROM products p
-       WHERE p.id IN (SELECT product_id FROM product_images WHERE source_id = ${claim.sourceId})
-       ORDER BY p.id
-         FOR UPDATE OF p`);
-    const { rows } = await tx.execute(sql`
-      UPDATE image_sources
-         SET status = 'done', s3_key = ${result.s3Key}, url = ${result.url}, width = ${result.width},
-             height = ${result.height}, bytes = ${result.bytes}, content_hash = ${result.contentHash},
-             source_etag = ${result.etag ?? null}, source_last_modified = ${result.lastModified ?? null},
-             checked_at = now(), error_kind = NULL, last_error = NULL, lease_until = NULL, updated_at = now()
-       WHERE id = ${claim.sourceId} AND status = 'processing' AND attempts = ${claim.attempt}
-   RETURNING 1`);
-    if (!rows[0]) return false;
-    await refreshImageUrls(tx, linked.map((row) => Number(row.id)));
-    return true;
+    const { rows } = await tx.execute<{ id: string; new_webp: boolean }>(sql`
+      UPDATE image_sources s
+         SET status = 'done', checked_at = now(), error_kind = NULL, last_error = NULL, lease_until = NULL, updated_at = now(),
+             s3_key = coalesce(t.s3_key, s.s3_key), url = coalesce(t.url, s.url), width = coalesce(t.width, s.width),
+             height = coalesce(t.height, s.height), bytes = coalesce(t.bytes, s.bytes),
+             content_hash = coalesce(t.content_hash, s.content_hash),
+             source_etag = CASE WHEN t.not_modified THEN s.source_etag ELSE t.etag END,
+             source_last_modified = CASE WHEN t.not_modified THEN s.source_last_modified ELSE t.last_modified END
+        FROM unnest(${sql.param(finished.map((f) => f.claim.sourceId))}::bigint[],
+                    ${sql.param(finished.map((f) => f.claim.attempt))}::int[],
+                    ${sql.param(finished.map((f) => Boolean(f.result.notModified)))}::boolean[],
+                    ${sql.param(field((r) => r.s3Key))}::text[], ${sql.param(field((r) => r.url))}::text[],
+                    ${sql.param(field((r) => r.width))}::int[], ${sql.param(field((r) => r.height))}::int[],
+                    ${sql.param(field((r) => r.bytes))}::int[], ${sql.param(field((r) => r.contentHash))}::text[],
+                    ${sql.param(field((r) => r.etag ?? null))}::text[], ${sql.param(field((r) => r.lastModified ?? null))}::text[])
+             AS t(id, attempt, not_modified, s3_key, url, width, height, bytes, content_hash, etag, last_modified)
+       WHERE s.id = t.id AND s.status = 'processing' AND s.attempts = t.attempt
+   RETURNING s.id, NOT t.not_modified AS new_webp`);
+    const withNewWebp = rows.filter((row) => row.new_webp).map((row) => Number(row.id));
+    if (withNewWebp.length > 0) {
+      const { rows: linked } = await tx.execute<{ product_id: string }>(sql`
+        SELECT DISTINCT product_id FROM product_images WHERE source_id = ANY(${sql.param(withNewWebp)}::bigint[])`);
+      await refreshImageUrls(tx, linked.map((row) => Number(row.product_id)));
+    }
+    return new Set(rows.map((row) => Number(row.id)));
   });
 }
 
@@ -160,5 +189,17 @@ export async function markSourceRetrying(pool: pg.Pool, claim: SourceClaim, kind
             lease_until = now() + make_interval(secs => $5::int)
       WHERE id = $1 AND attempts = $2 AND status = 'processing'`,
     [claim.sourceId, claim.attempt, kind, message, leaseSeconds],
+  );
+}
+
+/** Hands claimed sources back untouched (deferred near the invocation's deadline): queued again, token kept. */
+export async function releaseSources(pool: pg.Pool, claims: readonly SourceClaim[], leaseSeconds: number) {
+  if (claims.length === 0) return;
+  await pool.query(
+    `UPDATE image_sources s
+        SET status = 'queued', updated_at = now(), lease_until = now() + make_interval(secs => $3::int)
+       FROM unnest($1::bigint[], $2::int[]) AS t(id, attempt)
+      WHERE s.id = t.id AND s.attempts = t.attempt AND s.status = 'processing'`,
+    [claims.map((c) => c.sourceId), claims.map((c) => c.attempt), leaseSeconds],
   );
 }

@@ -1,10 +1,19 @@
+import pLimit from 'p-limit';
 import { performance } from 'node:perf_hooks';
 import type { AppContext } from '../context.ts';
 import type { ImageMessage } from '../queue/messages.ts';
 import { convertToWebp } from './convert.ts';
 import { classifyError, ErrorKind, ImageError } from './errors.ts';
 import type { Downloaded, NotModified, Validators } from './fetch.ts';
-import { claimSourceForProcessing, markSourceDone, markSourceFailed, markSourceRetrying, type SourceResult } from './image-rows.ts';
+import {
+  claimSourcesForProcessing,
+  markSourceFailed,
+  markSourceRetrying,
+  markSourcesDone,
+  releaseSources,
+  type SourceClaim,
+  type SourceResult,
+} from './image-rows.ts';
 import { publicUrlFor, storeWebp } from './store.ts';
 
 /** What the worker needs from the downloader (src/images/fetch.ts provides it). */
@@ -28,99 +37,187 @@ export type ImageOutcome = ImageRef &
     | { result: 'retry'; kind: string; message: string; retryAfterSeconds?: number | undefined }
   );
 
-/**
- * Fetch, convert, store and record one image source. Every path ends in a recorded state: done,
- * unchanged (a re-check answered 304), failed with a kind, skipped (nothing to do), or retry (the message comes back; on its last allowed receive
- * the image is failed as `exhausted` instead, so it never vanishes into the DLQ unrecorded).
- * Throws only when even the database cannot be reached to record the outcome.
- */
-export async function processImage(
-  ctx: AppContext,
-  downloader: ImageDownloader,
-  message: ImageMessage,
-  receiveCount: number,
-): Promise<ImageOutcome> {
-  const { sourceId, sourceUrl } = message;
-  const { processingLeaseSeconds } = ctx.config.enqueue;
-  let claim;
-  try {
-    claim = await claimSourceForProcessing(ctx.pool, sourceId, sourceUrl, processingLeaseSeconds);
-  } catch (error) {
-    const failure = classifyError(error, 'database');
-    return { result: 'retry', sourceId, kind: failure.kind, message: failure.message };
-  }
-  if (!claim.claimed) {
-    if (claim.reason === 'busy') {
-      // Come back when the other delivery's lease ends, instead of spending receives while it works.
-      return {
-        result: 'retry',
-        sourceId,
-        kind: 'busy',
-        message: `image source ${sourceId} is being processed by another delivery`,
-        retryAfterSeconds: claim.leaseSecondsLeft,
-      };
-    }
-    return { result: 'skipped', sourceId, reason: claim.reason };
-  }
+/** One message of a batch, and how often SQS has delivered it. */
+export interface ImageDelivery {
+  message: ImageMessage;
+  receiveCount: number;
+}
 
-  const owner = { sourceId, sourceUrl, attempt: claim.attempts };
-  const ref: ImageRef = { sourceId, supplier: claim.supplier ?? undefined, importId: claim.importId };
-  const record = (result: SourceResult) =>
-    markSourceDone(ctx.db, owner, result).catch((error: unknown) => {
-      throw classifyError(error, 'database');
-    });
+export interface ProcessOptions {
+  /** Milliseconds left before the invocation is killed (Lambda's getRemainingTimeInMillis). */
+  remainingMs?: () => number;
+  /** What one image may take at most (download limit plus conversion and storage). */
+  attemptBudgetMs?: number;
+}
+
+/** A claimed source's work before it is recorded: a result to commit with the batch, or an error. */
+type Work =
+  | { ok: true; result: SourceResult; stats: { bytesIn: number; bytesOut: number; downloadMs: number; convertMs: number } }
+  | { ok: false; error: unknown };
+
+async function fetchConvertStore(ctx: AppContext, downloader: ImageDownloader, url: string, current: Validators | undefined): Promise<Work> {
   try {
     const started = performance.now();
-    const downloaded = await downloader.download(sourceUrl, claim.current ?? {});
+    const downloaded = await downloader.download(url, current ?? {});
     const downloadedAt = performance.now();
-    if (downloaded.notModified) {
-      const recorded = await record({ notModified: true });
-      return recorded ? { ...ref, result: 'unchanged', downloadMs: downloadedAt - started } : { ...ref, result: 'skipped', reason: 'stale' };
-    }
+    const downloadMs = downloadedAt - started;
+    if (downloaded.notModified) return { ok: true, result: { notModified: true }, stats: { bytesIn: 0, bytesOut: 0, downloadMs, convertMs: 0 } };
     const webp = await convertToWebp(downloaded.body, ctx.config.image);
     const convertMs = performance.now() - downloadedAt;
     const stored = await storeWebp(ctx.s3, ctx.config, webp.data);
-    const url = publicUrlFor(ctx.config, stored.key);
-    const recorded = await record({
+    const result: SourceResult = {
       s3Key: stored.key,
-      url,
+      url: publicUrlFor(ctx.config, stored.key),
       width: webp.width,
       height: webp.height,
       bytes: webp.data.length,
       contentHash: stored.contentHash,
       etag: downloaded.etag,
       lastModified: downloaded.lastModified,
-    });
-    if (!recorded) return { ...ref, result: 'skipped', reason: 'stale' };
-    return {
-      ...ref,
-      result: 'done',
-      url,
-      bytesIn: downloaded.body.length,
-      bytesOut: webp.data.length,
-      downloadMs: downloadedAt - started,
-      convertMs,
     };
+    return { ok: true, result, stats: { bytesIn: downloaded.body.length, bytesOut: webp.data.length, downloadMs, convertMs } };
   } catch (error) {
-    const failure = classifyError(error);
-    // Conversion and storage errors do not know the URL; admins need it next to every reason.
-    const reason = failure.message.includes(sourceUrl) ? failure.message : `${sourceUrl}: ${failure.message}`;
-    const lastReceive = receiveCount >= ctx.config.queue.maxReceives;
-    if (!failure.transient || lastReceive) {
-      const kind = failure.transient ? ErrorKind.exhausted : failure.kind;
-      const text = failure.transient
-        ? `gave up after ${receiveCount} attempts; last error (${failure.kind}): ${reason}`
-        : reason;
-      await markSourceFailed(ctx.pool, owner, kind, text);
-      return { ...ref, result: 'failed', kind, message: text };
-    }
-    await markSourceRetrying(ctx.pool, owner, failure.kind, reason, ctx.config.queue.retentionSeconds);
-    return {
-      ...ref,
-      result: 'retry',
-      kind: failure.kind,
-      message: reason,
-      retryAfterSeconds: failure instanceof ImageError ? failure.retryAfterSeconds : undefined,
-    };
+    return { ok: false, error };
   }
+}
+
+/**
+ * Turns one image's error into its recorded state: failed with its kind (permanent, or `exhausted`
+ * on the last allowed receive), or back to queued for the message's next delivery. The one place
+ * that decides retry or fail.
+ */
+async function recordFailure(ctx: AppContext, owner: SourceClaim, ref: ImageRef, error: unknown, receiveCount: number): Promise<ImageOutcome> {
+  const failure = classifyError(error);
+  // Conversion and storage errors do not know the URL; admins need it next to every reason.
+  const reason = failure.message.includes(owner.sourceUrl) ? failure.message : `${owner.sourceUrl}: ${failure.message}`;
+  const lastReceive = receiveCount >= ctx.config.queue.maxReceives;
+  if (!failure.transient || lastReceive) {
+    const kind = failure.transient ? ErrorKind.exhausted : failure.kind;
+    const text = failure.transient ? `gave up after ${receiveCount} attempts; last error (${failure.kind}): ${reason}` : reason;
+    await markSourceFailed(ctx.pool, owner, kind, text);
+    return { ...ref, result: 'failed', kind, message: text };
+  }
+  await markSourceRetrying(ctx.pool, owner, failure.kind, reason, ctx.config.queue.retentionSeconds);
+  return {
+    ...ref,
+    result: 'retry',
+    kind: failure.kind,
+    message: reason,
+    retryAfterSeconds: failure instanceof ImageError ? failure.retryAfterSeconds : undefined,
+  };
+}
+
+/**
+ * Fetch, convert, store and record the image sources of one batch. The database sees the batch, not
+ * each image: one statement claims every source, one transaction records every finished one (so a
+ * batch of ten costs about six round trips when all goes well; see `markSourcesDone`). Every path
+ * ends in a recorded state: done, unchanged (a re-check answered 304), failed with a kind, skipped
+ * (nothing to do), or retry (the message comes back; on its last allowed receive the image is failed
+ * as `exhausted` instead, so it never vanishes into the DLQ unrecorded).
+ *
+ * Near the invocation's deadline no new image is started: one is started only while a whole attempt
+ * (`attemptBudgetMs`) still fits, and the first always is, so a batch always makes progress. A deferred
+ * source is handed back untouched and its outcome is `undefined` (its message comes back later).
+ * Throws only when even the database cannot be reached to record an outcome.
+ */
+export async function processImages(
+  ctx: AppContext,
+  downloader: ImageDownloader,
+  deliveries: readonly ImageDelivery[],
+  options: ProcessOptions = {},
+): Promise<Array<ImageOutcome | undefined>> {
+  const outcomes: Array<ImageOutcome | undefined> = new Array(deliveries.length);
+  // The same source twice in one batch (a duplicate delivery): the first does the work and the copies
+  // share its outcome (see the end).
+  const firstIndex = new Map<number, number>();
+  deliveries.forEach((d, i) => {
+    if (!firstIndex.has(d.message.sourceId)) firstIndex.set(d.message.sourceId, i);
+  });
+  const unique = [...firstIndex.values()];
+  const { processingLeaseSeconds } = ctx.config.enqueue;
+
+  let claims;
+  try {
+    claims = await claimSourcesForProcessing(ctx.pool, unique.map((i) => deliveries[i]!.message), processingLeaseSeconds);
+  } catch (error) {
+    const failure = classifyError(error, 'database');
+    for (const i of unique) outcomes[i] = { result: 'retry', sourceId: deliveries[i]!.message.sourceId, kind: failure.kind, message: failure.message };
+    return outcomes;
+  }
+
+  const claimed: Array<{ index: number; owner: SourceClaim; ref: ImageRef; current: Validators | undefined }> = [];
+  unique.forEach((index, n) => {
+    const claim = claims[n]!;
+    const { sourceId, sourceUrl } = deliveries[index]!.message;
+    if (claim.claimed) {
+      claimed.push({
+        index,
+        owner: { sourceId, sourceUrl, attempt: claim.attempts },
+        ref: { sourceId, supplier: claim.supplier ?? undefined, importId: claim.importId },
+        current: claim.current,
+      });
+    } else if (claim.reason === 'busy') {
+      // Come back when the other delivery's lease ends, instead of spending receives while it works.
+      outcomes[index] = {
+        result: 'retry',
+        sourceId,
+        kind: 'busy',
+        message: `image source ${sourceId} is being processed by another delivery`,
+        retryAfterSeconds: claim.leaseSecondsLeft,
+      };
+    } else {
+      outcomes[index] = { result: 'skipped', sourceId, reason: claim.reason };
+    }
+  });
+
+  const limit = pLimit(ctx.config.worker.concurrency);
+  const budget = options.attemptBudgetMs ?? 0;
+  let started = 0;
+  const works = await Promise.all(
+    claimed.map((c) =>
+      limit(async (): Promise<Work | undefined> => {
+        if (started > 0 && (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) < budget) return undefined;
+        started += 1;
+        return fetchConvertStore(ctx, downloader, c.owner.sourceUrl, c.current);
+      }),
+    ),
+  );
+
+  const deferred = claimed.filter((_, n) => works[n] === undefined);
+  await releaseSources(ctx.pool, deferred.map((c) => c.owner), ctx.config.queue.retentionSeconds);
+  if (deferred.length > 0) ctx.log.warn('deferred: too close to the invocation deadline', { sources: deferred.map((c) => c.owner.sourceId) });
+
+  const finished = claimed.flatMap((c, n) => {
+    const work = works[n];
+    return work?.ok ? [{ ...c, result: work.result, stats: work.stats }] : [];
+  });
+  let recorded: Set<number> | undefined;
+  let recordError: unknown;
+  try {
+    recorded = await markSourcesDone(ctx.db, finished.map((f) => ({ claim: f.owner, result: f.result })));
+  } catch (error) {
+    recordError = classifyError(error, 'database');
+  }
+  for (const f of finished) {
+    if (!recorded) {
+      outcomes[f.index] = await recordFailure(ctx, f.owner, f.ref, recordError, deliveries[f.index]!.receiveCount);
+    } else if (!recorded.has(f.owner.sourceId)) {
+      outcomes[f.index] = { ...f.ref, result: 'skipped', reason: 'stale' };
+    } else if (f.result.notModified) {
+      outcomes[f.index] = { ...f.ref, result: 'unchanged', downloadMs: f.stats.downloadMs };
+    } else {
+      outcomes[f.index] = { ...f.ref, result: 'done', url: f.result.url, ...f.stats };
+    }
+  }
+  for (const [n, c] of claimed.entries()) {
+    const work = works[n];
+    if (work && !work.ok) outcomes[c.index] = await recordFailure(ctx, c.owner, c.ref, work.error, deliveries[c.index]!.receiveCount);
+  }
+  for (const [i, d] of deliveries.entries()) {
+    const first = firstIndex.get(d.message.sourceId)!;
+    if (first === i) continue;
+    const outcome = outcomes[first];
+    outcomes[i] = outcome === undefined || outcome.result === 'retry' ? outcome : { result: 'skipped', sourceId: d.message.sourceId, reason: 'duplicate delivery' };
+  }
+  return outcomes;
 }

@@ -7,8 +7,8 @@ import { importSpreadsheet } from '../../../src/catalog/import-spreadsheet.ts';
 import { registerUpload } from '../../../src/catalog/register-upload.ts';
 import type { AppContext } from '../../../src/context.ts';
 import { createImageFetcher } from '../../../src/images/fetch.ts';
-import { claimSourceForProcessing, markSourceDone, markSourceFailed } from '../../../src/images/image-rows.ts';
-import { processImage } from '../../../src/images/process-image.ts';
+import { claimSourcesForProcessing, markSourceFailed, markSourcesDone } from '../../../src/images/image-rows.ts';
+import { processImages } from '../../../src/images/process-image.ts';
 import { type FixtureCdn, startFixtureCdn } from '../../../src/local/fixture-cdn.ts';
 import { runLocalWorker } from '../../../src/local/local-worker.ts';
 import { renderSampleImage } from '../../../src/local/sample-images.ts';
@@ -172,29 +172,31 @@ describe('revalidation with conditional GETs', () => {
 describe('fencing and locks', () => {
   it('the fencing token only grows: a stale worker cannot write over a source requeued and claimed again (ABA)', async () => {
     await importCsv('aba', [['A-1', cdn.url('/aba.png')]]);
-    const { id, source_url: url } = await source(cdn.url('/aba.png'));
-    const stale = await claimSourceForProcessing(ctx.pool, id, url, 60);
+    const row = await source(cdn.url('/aba.png'));
+    const [id, url] = [Number(row.id), row.source_url as string];
+    const claim = async () => (await claimSourcesForProcessing(ctx.pool, [{ sourceId: id, sourceUrl: url }], 60))[0];
+    const stale = await claim();
     expect(stale).toMatchObject({ claimed: true, attempts: 1 });
     await ctx.pool.query(`UPDATE image_sources SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
-    const second = await claimSourceForProcessing(ctx.pool, id, url, 60);
+    const second = await claim();
     expect(second).toMatchObject({ claimed: true, attempts: 2 });
     await markSourceFailed(ctx.pool, { sourceId: id, sourceUrl: url, attempt: 2 }, 'http_4xx', 'gone');
     await requeueFailedImages(ctx, { supplier: 'aba' });
     expect(await source(url)).toMatchObject({ status: 'pending', attempts: 2 });
-    const third = await claimSourceForProcessing(ctx.pool, id, url, 60);
+    const third = await claim();
     expect(third).toMatchObject({ claimed: true, attempts: 3 });
 
-    const written = await markSourceDone(ctx.db, { sourceId: id, sourceUrl: url, attempt: 1 }, {
-      s3Key: 'stale', url: 'https://media.test/stale.webp', width: 1, height: 1, bytes: 1, contentHash: 'x', etag: undefined, lastModified: undefined,
-    });
-    expect(written).toBe(false);
+    const stalePicture = { s3Key: 'stale', url: 'https://media.test/stale.webp', width: 1, height: 1, bytes: 1, contentHash: 'x', etag: undefined, lastModified: undefined };
+    const written = await markSourcesDone(ctx.db, [{ claim: { sourceId: id, sourceUrl: url, attempt: 1 }, result: stalePicture }]);
+    expect(written).toEqual(new Set());
     expect(await source(url)).toMatchObject({ status: 'processing', attempts: 3, url: null });
     expect(await imageUrls('aba', 'A-1')).toEqual([]);
   });
 
   itOnServer('a worker blocked by an import holding the product gives up after the lock timeout and retries, then finishes', async () => {
     await importCsv('locked', [['L-1', cdn.url('/locked.png')]]);
-    const { id, source_url: url } = await source(cdn.url('/locked.png'));
+    const row = await source(cdn.url('/locked.png'));
+    const [id, url] = [Number(row.id), row.source_url as string];
     const importer = new pg.Client({ connectionString: ctx.config.databaseUrl });
     await importer.connect();
     const fetcher = createImageFetcher(ctx.config.fetch);
@@ -202,14 +204,15 @@ describe('fencing and locks', () => {
       await importer.query('BEGIN');
       await importer.query(`SELECT p.id FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE s.code = 'locked' FOR UPDATE`);
 
-      const blocked = await processImage(ctx, fetcher, { sourceId: id, sourceUrl: url, attempt: 0 }, 1);
+      // A batch with the locked product's image: the done-write waits for the lock, then gives up.
+      const [blocked] = await processImages(ctx, fetcher, [{ message: { sourceId: id, sourceUrl: url, attempt: 0 }, receiveCount: 1 }]);
 
       expect(blocked).toMatchObject({ result: 'retry', kind: 'database' });
-      expect(blocked.result === 'retry' && blocked.message).toMatch(/lock/);
+      expect(blocked?.result === 'retry' && blocked.message).toMatch(/lock/);
       expect(await source(url)).toMatchObject({ status: 'queued', error_kind: 'database' });
       await importer.query('COMMIT');
 
-      const retried = await processImage(ctx, fetcher, { sourceId: id, sourceUrl: url, attempt: 1 }, 2);
+      const [retried] = await processImages(ctx, fetcher, [{ message: { sourceId: id, sourceUrl: url, attempt: 1 }, receiveCount: 2 }]);
       expect(retried).toMatchObject({ result: 'done' });
       expect(await imageUrls('locked', 'L-1')).toEqual([(await source(url)).url]);
     } finally {
