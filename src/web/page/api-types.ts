@@ -10,7 +10,6 @@ import type { SupplierSettingsChange } from '../../admin/suppliers/supplier-sett
 import type { SupplierSettingsUpdate } from '../../admin/suppliers/update-supplier-settings.ts';
 import type { UploadResult } from '../../admin/upload-spreadsheet.ts';
 import type { SpreadsheetPreview } from '../../catalog/preview-spreadsheet.ts';
-import type { TickSummary } from '../../scheduled/run-tick.ts';
 
 /** A server result as it arrives over JSON: dates are ISO strings. */
 export type Json<T> = T extends Date
@@ -29,7 +28,8 @@ export type Schedule = Json<ScheduleStatus>;
 export type Trigger = Json<TriggerResult>;
 export type Redrive = Json<RedriveResult>;
 export type Requeue = Json<RequeueResult>;
-export type Upload = Json<UploadResult & { run?: TriggerResult; summary?: TickSummary }>;
+/** With "import now" behind API Gateway, `run`: the tick asked for instead of importing in the request. */
+export type Upload = Json<UploadResult & { run?: TriggerResult }>;
 export type Presigned = Json<PresignedUpload>;
 export type Suppliers = Json<SupplierListing[]>;
 export type SupplierUpdate = Json<SupplierSettingsUpdate>;
