@@ -33,8 +33,9 @@ async function productsOf(supplier: string) {
 
 async function imagesOf(supplier: string) {
   const { rows } = await ctx.pool.query(
-    `SELECT p.sku, pi.position, pi.source_url, pi.status, pi.attempts, pi.url, pi.updated_at
-       FROM product_images pi JOIN products p ON p.id = pi.product_id JOIN suppliers s ON s.id = p.supplier_id
+    `SELECT p.sku, pi.position, src.source_url, src.status, src.attempts, src.url, pi.updated_at
+       FROM product_images pi JOIN image_sources src ON src.id = pi.source_id
+       JOIN products p ON p.id = pi.product_id JOIN suppliers s ON s.id = p.supplier_id
       WHERE s.code = $1 ORDER BY p.sku, pi.position`,
     [supplier],
   );
@@ -148,15 +149,17 @@ describe('importSpreadsheet', () => {
     expect(await imagesOf('twice')).toEqual(imagesBefore);
   });
 
-  it('resets only a changed image; a done image keeps its URL; a removed position leaves image_urls', async () => {
+  it('a changed URL links a new pending source; a done image keeps its URL; a removed position leaves image_urls', async () => {
     const v1 = buildCsv([
       ['SKU', 'Image 1', 'Image 2', 'Image 3'],
       ['S1', 'https://cdn.test/1.jpg', 'https://cdn.test/2.jpg', 'https://cdn.test/3.jpg'],
     ]);
     await importFile('changes', 'v1.csv', v1);
     await ctx.pool.query(
-      `UPDATE product_images SET status = 'done', attempts = 1, url = 'https://media.test/' || position || '.webp', s3_key = 'k' || position
-        WHERE product_id = (SELECT p.id FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE s.code = 'changes')`,
+      `UPDATE image_sources src SET status = 'done', attempts = 1, url = 'https://media.test/' || pi.position || '.webp', s3_key = 'k' || pi.position
+         FROM product_images pi
+        WHERE pi.source_id = src.id
+          AND pi.product_id = (SELECT p.id FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE s.code = 'changes')`,
     );
     await ctx.pool.query(
       `UPDATE products SET image_urls = ARRAY['https://media.test/1.webp', 'https://media.test/2.webp', 'https://media.test/3.webp']
