@@ -136,12 +136,16 @@ program
   .description('products with their WebP URLs')
   .option('--supplier <code>')
   .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 1000)
+  .option('--after <cursor>', "continue after a truncated listing (its `next`)")
   .addOption(json)
-  .action(async (options: { supplier?: string; limit: number; json?: boolean }) => {
+  .action(async (options: { supplier?: string; limit: number; after?: string; json?: boolean }) => {
     await withSession(async ({ ctx }) => {
-      const products = await listProducts(ctx, options);
-      emit(Boolean(options.json), products, () =>
-        table(products.map((p) => ({ supplier: p.supplier, sku: p.sku, title: p.title, done: `${p.images.done}/${p.images.total}`, first: p.imageUrls[0] ?? '' }))),
+      const page = await listProducts(ctx, options);
+      emit(Boolean(options.json), page, () =>
+        [
+          table(page.products.map((p) => ({ supplier: p.supplier, sku: p.sku, title: p.title, done: `${p.images.done}/${p.images.total}`, first: p.imageUrls[0] ?? '' }))),
+          ...(page.truncated ? [`showing the first ${page.products.length}; more with --after ${page.next}`] : []),
+        ].join('\n'),
       );
     });
   });
@@ -162,11 +166,11 @@ program
   });
 
 registerAdminCommands(program, json);
+registerSupplierCommands(program, json);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-registerSupplierCommands(program, json);
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`catalog-importer: ${message.split('\n')[0]}\n`);
   process.exitCode = 1;

@@ -85,28 +85,48 @@ export function registerAdminCommands(program: Command, json: Option): void {
 
   program
     .command('requeue')
-    .description('failed images back to pending (attempts reset), for the next tick or --now')
+    .description('failed images back to pending, for the next tick or --now; --revalidate re-checks done ones')
     .option('--supplier <code>')
     .option('--import <id>', 'images of this import', positiveInt)
     .option('--kind <kind>', 'error kind, as `failures` shows it')
-    .option('--ids <ids>', 'image ids, comma-separated', idList)
+    .option('--ids <ids>', 'image (source) ids, comma-separated', idList)
     .option('--since <time>', 'failed at or after this ISO time', isoTime)
     .option('--all', 'every failed image (needed when no other filter is given)')
+    .option('--revalidate', 'done images instead: re-check them with a conditional GET (products keep their pictures)')
     .option('--dry-run', 'only count what would move')
     .option('--now', 'send them to the queue at once instead of on the next tick')
     .addOption(json)
     .action(
-      async (options: { supplier?: string; import?: number; kind?: string; ids?: number[]; since?: Date; all?: boolean; dryRun?: boolean; now?: boolean; json?: boolean }) => {
+      async (options: {
+        supplier?: string;
+        import?: number;
+        kind?: string;
+        ids?: number[];
+        since?: Date;
+        all?: boolean;
+        revalidate?: boolean;
+        dryRun?: boolean;
+        now?: boolean;
+        json?: boolean;
+      }) => {
         await withSession(async ({ ctx }) => {
           const result = await requeueFailedImages(
             ctx,
-            { supplier: options.supplier, importId: options.import, kind: options.kind, imageIds: options.ids, since: options.since, all: options.all },
+            {
+              supplier: options.supplier,
+              importId: options.import,
+              kind: options.kind,
+              imageIds: options.ids,
+              since: options.since,
+              all: options.all,
+              revalidate: options.revalidate,
+            },
             { dryRun: options.dryRun, now: options.now },
           );
           emit(Boolean(options.json), result, () =>
             result.dryRun
-              ? `${result.matched} failed images would be re-queued`
-              : `${result.requeued} failed images re-queued${result.enqueued ? `, ${result.enqueued.enqueued} sent now` : ', sent on the next tick'}`,
+              ? `${result.matched} ${options.revalidate ? 'done' : 'failed'} images would be re-queued`
+              : `${result.requeued} ${options.revalidate ? 'done' : 'failed'} images re-queued${result.enqueued ? `, ${result.enqueued.enqueued} sent now` : ', sent on the next tick'}`,
           );
         });
       },
