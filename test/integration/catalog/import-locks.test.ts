@@ -15,7 +15,7 @@ const batch: ProductRow[] = [1, 2, 3].map((n) => ({
 
 // Row locks need two sessions; the embedded PGlite has one, so this runs on a real server
 // (CI sets DATABASE_URL to the machine's PostgreSQL).
-describe.runIf(Boolean(process.env.DATABASE_URL))('row locks an import takes, against workers finishing images', () => {
+describe.runIf(Boolean(process.env.DATABASE_URL))('row locks an import takes, against workers finishing image sources', () => {
   let env: TestEnvironment;
   let ctx: AppContext;
   let other: pg.Client;
@@ -39,24 +39,31 @@ describe.runIf(Boolean(process.env.DATABASE_URL))('row locks an import takes, ag
     await env?.stop();
   });
 
-  it('a worker can lock the products and images of an identical batch while the import is still open', async () => {
+  it('a worker can lock the products, links and sources of an identical batch while the import is still open', async () => {
     await ctx.db.transaction(async (tx) => {
       const written = await writeProductBatch(tx, target, batch);
       expect(written).toEqual({ productsUpserted: 0, imagesPending: 0 });
       // While this transaction is open, another session must get the rows at once.
       const products = await other.query(`SELECT id FROM products FOR UPDATE NOWAIT`);
-      const images = await other.query(`SELECT id FROM product_images FOR UPDATE NOWAIT`);
+      const links = await other.query(`SELECT id FROM product_images FOR UPDATE NOWAIT`);
+      const sources = await other.query(`SELECT id FROM image_sources FOR UPDATE NOWAIT`);
       expect(products.rowCount).toBe(3);
-      expect(images.rowCount).toBe(3);
+      expect(links.rowCount).toBe(3);
+      expect(sources.rowCount).toBe(3);
     });
   });
 
-  it('an import changing an image locks its product first, the order a finishing worker uses: no deadlock', async () => {
-    const { rows } = await ctx.pool.query<{ id: string }>(`SELECT id FROM products WHERE sku = 'L-1'`);
-    const productId = rows[0]!.id;
-    // A worker finishing an image of L-1: it holds the product (markImageDone locks it first)…
+  it('an import changing a link locks its product first, the order a finishing worker uses: no deadlock', async () => {
+    const { rows } = await ctx.pool.query<{ id: string; source_id: string }>(
+      `SELECT p.id, pi.source_id FROM products p JOIN product_images pi ON pi.product_id = p.id WHERE p.sku = 'L-1'`,
+    );
+    const { id: productId, source_id: sourceId } = rows[0]!;
+    // A worker finishing L-1's source: it holds the products linking it (markSourceDone locks them first)…
     await other.query('BEGIN');
-    await other.query('SELECT 1 FROM products WHERE id = $1 FOR UPDATE', [productId]);
+    await other.query(
+      'SELECT 1 FROM products WHERE id IN (SELECT product_id FROM product_images WHERE source_id = $1) ORDER BY id FOR UPDATE',
+      [sourceId],
+    );
     // …while the supplier's new file changes that product's image URL.
     const changed = [{ ...batch[0]!, imageUrls: ['https://cdn.example.test/1-new.jpg'] }];
     const importing = ctx.db.transaction((tx) => writeProductBatch(tx, target, changed));
@@ -67,10 +74,19 @@ describe.runIf(Boolean(process.env.DATABASE_URL))('row locks an import takes, ag
       );
       if (waiting[0].n > 0) break;
     }
-    // The worker goes on to update its image row: it must not find it locked by the import.
+    // The worker goes on to mark its source done and rewrite the product's image_urls: it must not
+    // find either locked by the import.
     await other.query(`SET LOCAL lock_timeout = '5s'`);
-    await other.query(`UPDATE product_images SET updated_at = now() WHERE product_id = $1`, [productId]);
+    const updated = await other.query(`UPDATE image_sources SET updated_at = now() WHERE id = $1`, [sourceId]);
+    expect(updated.rowCount).toBe(1);
+    await other.query(`UPDATE products SET updated_at = now() WHERE id = $1`, [productId]);
     await other.query('COMMIT');
     expect(await importing).toEqual({ productsUpserted: 0, imagesPending: 1 });
+    // The import then moved L-1's link to the new URL's source; the old source is left as it was.
+    const { rows: after } = await ctx.pool.query(
+      `SELECT s.source_url FROM product_images pi JOIN image_sources s ON s.id = pi.source_id WHERE pi.product_id = $1`,
+      [productId],
+    );
+    expect(after).toEqual([{ source_url: 'https://cdn.example.test/1-new.jpg' }]);
   });
 });
