@@ -55,7 +55,7 @@ export async function benchEndToEnd(corpus: readonly CorpusImage[], count: numbe
     const run = await runInChild<{ config: typeof ctx.config }, WorkerRun>(script, { config: ctx.config }, workerLambdaEnv);
     // Until the last row was recorded: the poller's final idle check (up to a 1 s receive wait) is not work.
     const { rows } = await ctx.pool.query<{ done: number; last: Date }>(
-      `SELECT count(*)::int AS done, max(updated_at) AS last FROM product_images WHERE status = 'done'`,
+      `SELECT count(*)::int AS done, max(updated_at) AS last FROM image_sources WHERE status = 'done'`,
     );
     const wallMs = rows[0]!.last.getTime() - run.value.startedAt;
 

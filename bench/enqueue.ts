@@ -69,6 +69,7 @@ export async function benchEnqueue(count: number): Promise<EnqueueResult> {
   try {
     const urls = Array.from({ length: count }, (_, i) => `https://cdn.example.test/p/${i}.jpg`);
     await seedPendingImages(ctx, 'bench-enqueue', urls, 10);
+    await ctx.pool.query('ANALYZE image_sources');
     await ctx.pool.query('ANALYZE product_images');
     const queries = countQueries(ctx);
     const sqsCalls = countSqsCalls(ctx);

@@ -45,11 +45,13 @@ export async function benchWorkerMemory(photos: readonly CorpusImage[]): Promise
       return cdn.url(`/large/${i}.jpg`);
     });
     const batch = async (env: Record<string, string>) => {
-      await ctx.pool.query(`DELETE FROM products`); // images go with them (ON DELETE CASCADE)
+      // Links go with the products (ON DELETE CASCADE); the sources go too, or the same URLs would be done already.
+      await ctx.pool.query(`DELETE FROM products`);
+      await ctx.pool.query(`DELETE FROM image_sources`);
       await seedPendingImages(ctx, 'bench-memory', urls, 10);
       await enqueuePendingImages(ctx);
       const run = await runWorker(env);
-      const { rows } = await ctx.pool.query<{ done: number }>(`SELECT count(*)::int AS done FROM product_images WHERE status = 'done'`);
+      const { rows } = await ctx.pool.query<{ done: number }>(`SELECT count(*)::int AS done FROM image_sources WHERE status = 'done'`);
       return { peakRssMb: run.peakRssMb, done: rows[0]!.done };
     };
     const { UV_THREADPOOL_SIZE } = workerLambdaEnv;
