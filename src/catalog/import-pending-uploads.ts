@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import type { AppContext } from '../context.ts';
+import { ImportStatus } from '../db/schema.ts';
 import { formatFromFileName } from './detect-format.ts';
 import { claimNextUpload, failAbandonedImports } from './import-records.ts';
 import { importSpreadsheet, recordImportFailure, type ImportOptions, type ImportSummary } from './import-spreadsheet.ts';
@@ -23,7 +25,9 @@ export async function importPendingUploads(
   for (let claimed = await claimNextUpload(ctx.db); claimed; claimed = Date.now() < deadline ? await claimNextUpload(ctx.db, tried) : undefined) {
     tried.push(claimed.id);
     const { id, sourceKey, fileName } = claimed;
-    const summary = await openUploadObject(ctx.s3, ctx.config.buckets.uploads, sourceKey)
+    // A merging import resumes from its staged rows: its file is not read again.
+    const opened = claimed.status === ImportStatus.merging ? Promise.resolve(Readable.from([])) : openUploadObject(ctx.s3, ctx.config.buckets.uploads, sourceKey);
+    const summary = await opened
       .then(
         (body) => importSpreadsheet(ctx, id, body, formatFromFileName(fileName), options),
         (error: unknown) => recordImportFailure(ctx, id, error),

@@ -74,34 +74,42 @@ export interface ClaimedImport {
   id: number;
   sourceKey: string;
   fileName: string;
+  /** `merging`: the file was read and staged whole; only the merge is left. */
+  status: typeof ImportStatus.parsing | typeof ImportStatus.merging;
 }
 
+const unfinished = sql`(${ImportStatus.uploaded}, ${ImportStatus.parsing}, ${ImportStatus.merging})`;
+
 /**
- * Moves the oldest claimable uploaded import to parsing, counting the attempt, and returns it.
- * SKIP LOCKED makes concurrent ticks take different rows; a parsing row is only locked while its
- * import transaction runs (see `lockImportForParsing`), so one still parsing is skipped and one whose
- * tick died is taken again. An import waits while an older one of its supplier is uploaded or
- * parsing, so a supplier's files land in upload order and the later file's values win.
+ * Moves the oldest claimable uploaded import to parsing, counting the attempt, and returns it; or an
+ * import whose tick died while parsing or merging it, once stale (a merging one resumes from its
+ * staged rows: `status` says which). SKIP LOCKED makes concurrent ticks take different rows; a parsing
+ * row is locked while its parse transaction runs, and a merge holds the supplier's import lock (see
+ * `lockSupplierImports`), so a live import is never run twice at once. An import waits while an older
+ * one of its supplier is unfinished, so a supplier's files land in upload order and the later file's
+ * values win.
  * `exceptIds`: imports this tick already tried (a transient failure is retried by the next tick).
  */
 export async function claimNextUpload(db: Executor, exceptIds: readonly number[] = []): Promise<ClaimedImport | undefined> {
-  const { rows } = await db.execute<{ id: number; source_key: string; file_name: string }>(sql`
-    UPDATE imports SET status = ${ImportStatus.parsing}, started_at = now(), attempts = attempts + 1
+  const { rows } = await db.execute<{ id: number; source_key: string; file_name: string; status: ClaimedImport['status'] }>(sql`
+    UPDATE imports
+       SET status = CASE WHEN status = ${ImportStatus.merging} THEN status ELSE ${ImportStatus.parsing} END,
+           started_at = now(), attempts = attempts + 1
      WHERE id = (
        SELECT i.id FROM imports i
         WHERE (i.status = ${ImportStatus.uploaded}
-               OR (i.status = ${ImportStatus.parsing} AND i.started_at < now() - ${staleParsingAfter}::interval))
+               OR (i.status = ${ImportStatus.merging} AND i.started_at IS NULL)
+               OR (i.status IN (${ImportStatus.parsing}, ${ImportStatus.merging}) AND i.started_at < now() - ${staleParsingAfter}::interval))
           AND i.id <> ALL(${sql.param(exceptIds)}::int[])
           AND NOT EXISTS (
             SELECT 1 FROM imports older
-             WHERE older.supplier_id = i.supplier_id AND older.id < i.id
-               AND older.status IN (${ImportStatus.uploaded}, ${ImportStatus.parsing}))
+             WHERE older.supplier_id = i.supplier_id AND older.id < i.id AND older.status IN ${unfinished})
         ORDER BY i.id
         FOR UPDATE SKIP LOCKED
         LIMIT 1)
-    RETURNING id, source_key, file_name`);
+    RETURNING id, source_key, file_name, status`);
   const row = rows[0];
-  return row && { id: row.id, sourceKey: row.source_key, fileName: row.file_name };
+  return row && { id: row.id, sourceKey: row.source_key, fileName: row.file_name, status: row.status };
 }
 
 /**
@@ -116,48 +124,97 @@ export async function failAbandonedImports(db: Executor): Promise<number> {
            error = 'the import was interrupted ' || attempts || ' times (the tick crashed or timed out): split the file or raise the tick''s limits'
      WHERE id IN (
        SELECT id FROM imports
-        WHERE status = ${ImportStatus.parsing} AND started_at < now() - ${staleParsingAfter}::interval
+        WHERE status IN (${ImportStatus.parsing}, ${ImportStatus.merging}) AND started_at < now() - ${staleParsingAfter}::interval
           AND attempts >= ${maxImportAttempts}
         FOR UPDATE SKIP LOCKED)
     RETURNING 1`);
   return rows.length;
 }
 
-/**
- * Locks the import row for the import transaction and reads how the supplier's files are read. Then waits for
- * the supplier's advisory lock, held until commit: two imports of one supplier (a tick and an
- * upload --now, or two ticks) upsert overlapping SKUs in different orders and would deadlock, or
- * interleave their batches; serialised, each file lands whole.
- */
-export async function lockImportForParsing(tx: Executor, importId: number) {
-  const { rows } = await tx.execute<{
+/** An import about to run: its supplier, how the supplier's files are read, and where it stands. */
+export interface ImportToRun {
+  supplierId: number;
+  settings: SupplierImportSettings;
+  status: ImportStatus;
+}
+
+export async function readImportToRun(db: Executor, importId: number): Promise<ImportToRun | undefined> {
+  const { rows } = await db.execute<{
     supplier_id: number;
+    status: ImportStatus;
     code: string;
     column_mapping: ColumnMapping;
     format: SupplierFormat;
     image_base_url: string | null;
   }>(sql`
-    SELECT i.supplier_id, s.code, s.column_mapping, s.format, s.image_base_url
+    SELECT i.supplier_id, i.status, s.code, s.column_mapping, s.format, s.image_base_url
       FROM imports i JOIN suppliers s ON s.id = i.supplier_id
-     WHERE i.id = ${importId}
-       FOR UPDATE OF i`);
+     WHERE i.id = ${importId}`);
   const row = rows[0];
   if (!row) return undefined;
-  // The pool's lock and statement timeouts are sized for workers (see DbTimeouts): waiting for the
-  // supplier's previous import is expected, and a product a worker is finishing is worth a longer wait
-  // than failing the whole file.
-  await tx.execute(sql`SET LOCAL lock_timeout = 0`);
-  await tx.execute(sql`SET LOCAL statement_timeout = 0`);
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(${supplierImportLock}, ${row.supplier_id})`);
-  await tx.execute(sql`SET LOCAL lock_timeout = '30s'`);
-  await tx.execute(sql`SET LOCAL statement_timeout TO DEFAULT`);
-  const settings: SupplierImportSettings = {
-    supplierCode: row.code,
-    format: row.format,
-    columnMapping: row.column_mapping,
-    imageBaseUrl: row.image_base_url,
+  return {
+    supplierId: row.supplier_id,
+    status: row.status,
+    settings: { supplierCode: row.code, format: row.format, columnMapping: row.column_mapping, imageBaseUrl: row.image_base_url },
   };
-  return { supplierId: row.supplier_id, settings };
+}
+
+/**
+ * Waits for the supplier's import lock, held by this session until `unlockSupplierImports` (or until
+ * the connection ends, so a dead process never keeps it): two imports of one supplier (a tick and an
+ * upload --now, or two ticks) would upsert overlapping SKUs in different orders, or interleave their
+ * batches; serialised, each file lands whole, in order. The pool's lock and statement timeouts are
+ * sized for workers (see DbTimeouts): waiting here for the previous import is expected.
+ */
+export async function lockSupplierImports(db: Db, supplierId: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL lock_timeout = 0`);
+    await tx.execute(sql`SET LOCAL statement_timeout = 0`);
+    await tx.execute(sql`SELECT pg_advisory_lock(${supplierImportLock}, ${supplierId})`);
+  });
+}
+
+export async function unlockSupplierImports(db: Executor, supplierId: number): Promise<void> {
+  await db.execute(sql`SELECT pg_advisory_unlock(${supplierImportLock}, ${supplierId})`);
+}
+
+/**
+ * Starts a parse: locks the import row for its transaction (so `claimNextUpload` skips it) and
+ * clears what an earlier, interrupted attempt left: staged rows and the row report.
+ */
+export async function beginParse(tx: Executor, importId: number): Promise<void> {
+  await tx.execute(sql`SELECT 1 FROM imports WHERE id = ${importId} FOR UPDATE`);
+  await tx.execute(sql`DELETE FROM import_staged_products WHERE import_id = ${importId}`);
+  await tx.execute(sql`DELETE FROM import_row_errors WHERE import_id = ${importId}`);
+}
+
+/** The parse is committed: every row staged and reported. What is left is the merge. */
+export async function markImportStaged(tx: Executor, importId: number, counts: ImportCounts): Promise<void> {
+  await tx.execute(sql`
+    UPDATE imports
+       SET status = ${ImportStatus.merging}, merged_through = 0, error = NULL,
+           rows_total = ${counts.rowsTotal}, rows_imported = ${counts.rowsImported}, rows_failed = ${counts.rowsFailed},
+           rows_merged = ${counts.rowsMerged}, warnings = ${counts.warnings}, products_upserted = 0, images_pending = 0
+     WHERE id = ${importId}`);
+}
+
+/** One merge batch committed, in the same transaction: a crash after it resumes past `through`. */
+export async function markMergeProgress(tx: Executor, importId: number, through: number, written: { productsUpserted: number; imagesPending: number }) {
+  await tx.execute(sql`
+    UPDATE imports
+       SET merged_through = ${through}, products_upserted = products_upserted + ${written.productsUpserted},
+           images_pending = images_pending + ${written.imagesPending}
+     WHERE id = ${importId}`);
+}
+
+/** Where a merge stands: the counts the parse recorded and how far the merge got. */
+export async function readStagedImport(db: Executor, importId: number): Promise<{ counts: ImportCounts; mergedThrough: number }> {
+  const { rows } = await db.execute<{ [K in keyof ImportCounts | 'mergedThrough']: number }>(sql`
+    SELECT rows_total AS "rowsTotal", rows_imported AS "rowsImported", rows_failed AS "rowsFailed", rows_merged AS "rowsMerged",
+           warnings, products_upserted AS "productsUpserted", images_pending AS "imagesPending", merged_through AS "mergedThrough"
+      FROM imports WHERE id = ${importId}`);
+  const { mergedThrough, ...counts } = rows[0]!;
+  return { counts, mergedThrough };
 }
 
 export interface ImportCounts {
@@ -199,6 +256,7 @@ export async function markImportDone(
 ): Promise<{ status: typeof ImportStatus.done | typeof ImportStatus.rejected; error?: string }> {
   const error = await noProductReason(tx, importId, counts);
   const status = error === undefined ? ImportStatus.done : ImportStatus.rejected;
+  await tx.execute(sql`DELETE FROM import_staged_products WHERE import_id = ${importId}`);
   // clock_timestamp(), not now(): inside the import transaction now() is when the import began.
   await tx.execute(sql`
     UPDATE imports
@@ -211,29 +269,51 @@ export async function markImportDone(
 }
 
 /**
- * After a transient failure (the import transaction, if any, rolled back): back to uploaded for the
- * next tick with the reason noted, or failed once `maxImportAttempts` claims are used up.
+ * After a transient failure: retried on the next tick with the reason noted, or failed once
+ * `maxImportAttempts` claims are used up. A file that failed while being read goes back to uploaded
+ * (its parse rolled back); one that failed while merging stays merging, marked not running
+ * (`started_at` null), and the next tick resumes its merge without reading the file again.
  * Returns the status it was left in.
  */
 export async function markImportForRetry(db: Executor, importId: number, reason: string) {
-  const { rows } = await db.execute<{ status: typeof ImportStatus.uploaded | typeof ImportStatus.failed; error: string }>(sql`
-    UPDATE imports
-       SET status = CASE WHEN attempts < ${maxImportAttempts} THEN ${ImportStatus.uploaded} ELSE ${ImportStatus.failed} END,
-           error = CASE WHEN attempts < ${maxImportAttempts}
-                        THEN ${reason}::text || ' (attempt ' || attempts || ' of ' || ${maxImportAttempts}::int || '; retried on the next tick)'
-                        ELSE ${reason}::text || ' (gave up after ' || attempts || ' attempts)' END,
-           finished_at = CASE WHEN attempts < ${maxImportAttempts} THEN NULL ELSE now() END,
-           rows_total = 0, rows_imported = 0, rows_failed = 0, rows_merged = 0, warnings = 0, products_upserted = 0, images_pending = 0
-     WHERE id = ${importId}
-    RETURNING status, error`);
+  const { rows } = await db.execute<{
+    status: typeof ImportStatus.uploaded | typeof ImportStatus.merging | typeof ImportStatus.failed;
+    error: string;
+  }>(sql`
+    WITH before AS (SELECT id, status = ${ImportStatus.merging} AS merging, attempts < ${maxImportAttempts} AS retry FROM imports WHERE id = ${importId})
+    UPDATE imports i
+       SET status = CASE WHEN NOT b.retry THEN ${ImportStatus.failed} WHEN b.merging THEN ${ImportStatus.merging} ELSE ${ImportStatus.uploaded} END,
+           error = CASE WHEN b.retry
+                        THEN ${reason}::text || ' (attempt ' || i.attempts || ' of ' || ${maxImportAttempts}::int || '; retried on the next tick)'
+                        ELSE ${reason}::text || ' (gave up after ' || i.attempts || ' attempts)' END,
+           finished_at = CASE WHEN b.retry THEN NULL ELSE now() END,
+           started_at = CASE WHEN b.retry AND b.merging THEN NULL ELSE i.started_at END,
+           rows_total = CASE WHEN b.retry AND b.merging THEN i.rows_total ELSE 0 END,
+           rows_imported = CASE WHEN b.retry AND b.merging THEN i.rows_imported ELSE 0 END,
+           rows_failed = CASE WHEN b.retry AND b.merging THEN i.rows_failed ELSE 0 END,
+           rows_merged = CASE WHEN b.retry AND b.merging THEN i.rows_merged ELSE 0 END,
+           warnings = CASE WHEN b.retry AND b.merging THEN i.warnings ELSE 0 END,
+           products_upserted = CASE WHEN b.retry AND b.merging THEN i.products_upserted ELSE 0 END,
+           images_pending = CASE WHEN b.retry AND b.merging THEN i.images_pending ELSE 0 END
+      FROM before b
+     WHERE i.id = b.id
+    RETURNING i.status, i.error`);
   return rows[0];
 }
 
-/** After the import transaction rolled back: nothing of the file was written, only the reason. */
+/**
+ * Fails the import with its reason and drops its staged rows. A file that failed while being read
+ * wrote nothing (its parse transaction rolled back); one that failed while merging says how far the
+ * merge got, so nothing is half-applied silently.
+ */
 export async function markImportFailed(db: Executor, importId: number, reason: string): Promise<void> {
   await db.execute(sql`
+    WITH dropped AS (DELETE FROM import_staged_products WHERE import_id = ${importId})
     UPDATE imports
-       SET status = ${ImportStatus.failed}, error = ${reason}, finished_at = now(), started_at = coalesce(started_at, now()),
+       SET status = ${ImportStatus.failed}, finished_at = now(), started_at = coalesce(started_at, now()),
+           error = CASE WHEN status = ${ImportStatus.merging} AND merged_through > 0
+                        THEN ${reason}::text || ' (after ' || merged_through || ' of ' || rows_imported || ' products were merged)'
+                        ELSE ${reason}::text END,
            rows_total = 0, rows_imported = 0, rows_failed = 0, rows_merged = 0, warnings = 0, products_upserted = 0, images_pending = 0
      WHERE id = ${importId}`);
 }

@@ -1,30 +1,51 @@
 import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { Readable } from 'node:stream';
 import type { Config } from '../config.ts';
 import type { AppContext } from '../context.ts';
 import type { Db } from '../db/client.ts';
+import * as schema from '../db/schema.ts';
 import { ImportStatus } from '../db/schema.ts';
 import { createProductAssembler, type ProductAssembler, type ProductSink, type SupplierImportSettings } from './assemble-products.ts';
 import { detectFormat, peek, SpreadsheetFormat } from './detect-format.ts';
 import { CatalogError, CatalogErrorKind } from './errors.ts';
-import { lockImportForParsing, markImportDone, markImportFailed, markImportForRetry, type ImportCounts } from './import-records.ts';
+import {
+  beginParse,
+  lockSupplierImports,
+  markImportDone,
+  markImportFailed,
+  markImportForRetry,
+  markImportStaged,
+  markMergeProgress,
+  readImportToRun,
+  readStagedImport,
+  unlockSupplierImports,
+  type ImportCounts,
+} from './import-records.ts';
 import { openCheckedXlsx } from './check-xlsx-zip.ts';
 import { readCsvRows } from './read-csv.ts';
 import { readXlsxRows } from './read-xlsx.ts';
 import { Severity, type ProductRow, type RowIssue, type SheetRow } from './row-validation.ts';
 import { spoolToTempFile } from './spool-to-file.ts';
-import { insertRowIssues, writeProductBatch, type BatchTarget } from './write-batch.ts';
+import { insertRowIssues, readStagedProducts, stageProducts, writeProductBatch, type BatchTarget } from './write-batch.ts';
 import { isTransientDatabaseError } from '../db/transient-error.ts';
 
 export interface ImportSummary extends ImportCounts {
   importId: number;
   /**
-   * `uploaded`: a transient failure (reading the object); nothing was written and a later tick retries.
+   * `uploaded`: a transient failure while reading; nothing was written and a later tick retries.
+   * `merging`: a transient failure while merging; a later tick resumes the merge.
    * `rejected`: read to the end, but no row made a product; only the row report was written.
    */
-  status: typeof ImportStatus.done | typeof ImportStatus.rejected | typeof ImportStatus.failed | typeof ImportStatus.uploaded;
-  /** Why the whole file was refused (failed), put back (uploaded) or made no product (rejected). */
+  status:
+    | typeof ImportStatus.done
+    | typeof ImportStatus.rejected
+    | typeof ImportStatus.failed
+    | typeof ImportStatus.uploaded
+    | typeof ImportStatus.merging;
+  /** Why the whole file was refused (failed), put back (uploaded, merging) or made no product (rejected). */
   error?: string;
 }
 
@@ -85,39 +106,24 @@ interface RowsContext {
   onProgress: ImportOptions['onProgress'];
 }
 
-/** Rows written before the first statistics refresh (see `flush`). */
+/** Rows merged before the first statistics refresh (see `mergeStagedProducts`). */
 const STATISTICS_REFRESH_ROWS = 5_000;
 
 /**
- * Assembles products from rows as they stream (see `createProductAssembler`) and writes them in
- * batches. Only the assembler's key → first row map grows with the file (duplicates are reported
- * naming the first row); everything else is per batch.
+ * Assembles products from rows as they stream (see `createProductAssembler`) and stages them in
+ * batches, with the row report. Only the assembler's key → first row map grows with the file
+ * (duplicates are reported naming the first row); everything else is per batch.
  */
-async function importRows(tx: Executor, rows: AsyncIterable<SheetRow>, context: RowsContext): Promise<ImportCounts> {
+async function stageRows(tx: Executor, rows: AsyncIterable<SheetRow>, context: RowsContext): Promise<ImportCounts> {
   const counts = zeroCounts();
   let assembler: ProductAssembler | undefined;
-  let target: BatchTarget | undefined;
+  let withImages = false;
   let products: ProductRow[] = [];
   let issues: RowIssue[] = [];
   const sink: ProductSink = { product: (product) => products.push(product), issue: (issue) => issues.push(issue) };
 
-  let analyzedAtRows = 0;
   const flush = async () => {
-    if (target) {
-      const written = await writeProductBatch(tx, target, products);
-      counts.productsUpserted += written.productsUpserted;
-      counts.imagesPending += written.imagesPending;
-    }
-    // The tables grow inside this transaction while the planner still sees them as they were (often
-    // empty): per-batch statements then scan whole tables and a 10× bigger file costs 20–40× the time.
-    // Refreshing statistics each time the import doubles keeps index plans; ANALYZE counts this
-    // transaction's own rows. Its lock, held to commit, blocks only other ANALYZE/VACUUM runs (so a
-    // concurrent import of another supplier waits at its own first ANALYZE), not reads or writes.
-    const written = counts.rowsImported + products.length;
-    if (written >= STATISTICS_REFRESH_ROWS && written >= 2 * analyzedAtRows) {
-      await tx.execute(sql`ANALYZE products, product_images`);
-      analyzedAtRows = written;
-    }
+    await stageProducts(tx, context.importId, counts.rowsImported + 1, products, withImages);
     await insertRowIssues(tx, context.importId, issues);
     counts.rowsImported += products.length;
     counts.warnings += issues.filter((issue) => issue.severity === Severity.warning).length;
@@ -130,7 +136,7 @@ async function importRows(tx: Executor, rows: AsyncIterable<SheetRow>, context: 
     if (!assembler) {
       if (row.error === undefined && row.cells.every((value) => value === '')) continue;
       assembler = createProductAssembler(row, context.settings, sink);
-      target = { supplierId: context.supplierId, importId: context.importId, replaceImages: assembler.describe().mapping.images.length > 0 };
+      withImages = assembler.describe().mapping.images.length > 0;
       continue;
     }
     assembler.push(row);
@@ -178,12 +184,85 @@ export async function recordImportFailure(ctx: AppContext, importId: number, thr
 }
 
 /**
- * Imports one registered spreadsheet in one transaction: every valid row and the row report are
- * written and the import is done, or (unreadable file, no SKU column, too many rows, parse error
- * mid-stream) nothing is written and the import is failed with the reason; a transient failure to
- * read the source puts it back to uploaded instead (see `recordImportFailure`). Never throws for a
- * bad file; rethrows only when the failure cannot even be recorded.
- * `format` comes from the file name; the file's first bytes overrule it (see `detectFormat`).
+ * Merges an import's staged products into the catalog, `batchSize` at a time, each batch in its own
+ * short transaction that also records how far the merge got: product locks are held for one batch,
+ * not for the whole file, and a crash resumes after the last committed batch. Re-merging a batch
+ * changes nothing (the writes compare before they touch a row).
+ */
+async function mergeStagedProducts(db: Db, importId: number, supplierId: number, onProgress: ImportOptions['onProgress']) {
+  let { mergedThrough, counts } = await readStagedImport(db, importId);
+  let analyzedAtRows = 0;
+  for (;;) {
+    const merged = await db.transaction(async (tx) => {
+      // A product a worker is finishing is worth a longer wait than failing the batch (DbTimeouts).
+      await tx.execute(sql`SET LOCAL lock_timeout = '30s'`);
+      const staged = await readStagedProducts(tx, importId, mergedThrough, batchSize);
+      if (staged.products.length === 0) return undefined;
+      const target: BatchTarget = { supplierId, importId, replaceImages: staged.withImages };
+      const written = await writeProductBatch(tx, target, staged.products);
+      await markMergeProgress(tx, importId, staged.lastOrd, written);
+      return { through: staged.lastOrd, written };
+    });
+    if (!merged) return counts;
+    mergedThrough = merged.through;
+    counts = {
+      ...counts,
+      productsUpserted: counts.productsUpserted + merged.written.productsUpserted,
+      imagesPending: counts.imagesPending + merged.written.imagesPending,
+    };
+    onProgress?.({ importId, rows: counts.rowsTotal });
+    // Autovacuum analyses a growing table only now and then: until it does, per-batch statements can
+    // plan for the tables as they were (often empty) and scan them whole. Refreshing statistics each
+    // time the import doubles keeps index plans.
+    if (mergedThrough >= STATISTICS_REFRESH_ROWS && mergedThrough >= 2 * analyzedAtRows) {
+      await db.execute(sql`ANALYZE products, product_images, image_sources`);
+      analyzedAtRows = mergedThrough;
+    }
+  }
+}
+
+/**
+ * Runs an import on one connection holding the supplier's import lock: parse (unless a crashed run
+ * already staged the file), merge, finish.
+ */
+async function runImport(db: Db, ctx: AppContext, importId: number, source: Readable, format: SpreadsheetFormat, options: ImportOptions) {
+  const found = await readImportToRun(db, importId);
+  if (!found) throw new CatalogError(CatalogErrorKind.importNotFound, `import ${importId} does not exist`);
+  await lockSupplierImports(db, found.supplierId);
+  try {
+    // Another run may have finished it while this one waited for the lock.
+    const current = await readImportToRun(db, importId);
+    if (current?.status !== ImportStatus.merging) {
+      await db.transaction(async (tx) => {
+        await beginParse(tx, importId);
+        const rows = await openRows(source, format, ctx.config.limits);
+        const counts = await stageRows(tx, rows, { importId, ...found, maxRows: ctx.config.limits.maxRows, onProgress: options.onProgress });
+        await markImportStaged(tx, importId, counts);
+      });
+    } else {
+      source.destroy();
+    }
+    const counts = await mergeStagedProducts(db, importId, found.supplierId, options.onProgress);
+    const outcome = await db.transaction((tx) => markImportDone(tx, importId, counts));
+    return { counts, outcome };
+  } finally {
+    // A lost connection has released the lock already; its error must not hide the one that ended the import.
+    await unlockSupplierImports(db, found.supplierId).catch(() => undefined);
+  }
+}
+
+/**
+ * Imports one registered spreadsheet in two steps, so that no transaction holds products while the
+ * file streams:
+ * 1. Parse: the whole file is read, validated and staged with its row report in one transaction
+ *    that locks nothing workers use. A file that fails here (unreadable, no SKU column, too many
+ *    rows, a parse error mid-stream) writes nothing: the import is failed with the reason, or put
+ *    back to uploaded for a transient failure reading the source (see `recordImportFailure`).
+ * 2. Merge: the staged products go into the catalog in short transactions (see
+ *    `mergeStagedProducts`); a crash resumes there on a later tick, without reading the file again.
+ * Never throws for a bad file; rethrows only when the failure cannot even be recorded. `format` comes
+ * from the file name; the file's first bytes overrule it (see `detectFormat`). A `merging` import
+ * (claimed again after a crash) resumes its merge and does not read `source`.
  *
  * @example
  * const summary = await importSpreadsheet(ctx, importId, createReadStream('acme.xlsx'), 'xlsx');
@@ -195,23 +274,23 @@ export async function importSpreadsheet(
   format: SpreadsheetFormat,
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
+  // One connection for the whole import: the supplier's lock belongs to it.
+  let client: pg.PoolClient | undefined;
+  let broken = false;
   try {
-    const { counts, outcome } = await ctx.db.transaction(async (tx) => {
-      const locked = await lockImportForParsing(tx, importId);
-      if (!locked) throw new CatalogError(CatalogErrorKind.importNotFound, `import ${importId} does not exist`);
-      const rows = await openRows(source, format, ctx.config.limits);
-      const result = await importRows(tx, rows, {
-        importId,
-        ...locked,
-        maxRows: ctx.config.limits.maxRows,
-        onProgress: options.onProgress,
-      });
-      return { counts: result, outcome: await markImportDone(tx, importId, result) };
-    });
+    client = await ctx.pool.connect();
+    // A connection lost mid-import also emits 'error' on the client; the failing query reports it.
+    client.on('error', () => {});
+    const { counts, outcome } = await runImport(drizzle(client, { schema }), ctx, importId, source, format, options);
     ctx.log.info('spreadsheet imported', { importId, ...outcome, ...counts });
     return { importId, ...outcome, ...counts };
   } catch (error) {
+    broken = true;
     source.destroy();
+    client?.release(true);
+    client = undefined;
     return recordImportFailure(ctx, importId, error);
+  } finally {
+    if (!broken) client?.release();
   }
 }

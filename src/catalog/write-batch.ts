@@ -130,6 +130,35 @@ async function syncProductImages(tx: Executor, target: BatchTarget, productIds: 
   return { changedIds, created };
 }
 
+/**
+ * Stages one batch of a file's products (see `importStagedProducts`), numbered from `firstOrd`.
+ * `withImages` false: the file has no image column, and the merge leaves galleries alone.
+ */
+export async function stageProducts(tx: Executor, importId: number, firstOrd: number, products: readonly ProductRow[], withImages: boolean) {
+  if (products.length === 0) return;
+  await tx.execute(sql`
+    INSERT INTO import_staged_products (import_id, ord, row_number, sku, title, fields, image_urls)
+    SELECT ${importId}, ${firstOrd - 1} + t.ord, t.row_number, t.sku, t.title, t.fields,
+           CASE WHEN ${withImages} THEN ARRAY(SELECT jsonb_array_elements_text(t.images)) END
+      FROM unnest(${sql.param(products.map((p) => p.rowNumber))}::int[], ${sql.param(products.map((p) => p.sku))}::text[],
+                  ${sql.param(products.map((p) => p.title))}::text[], ${sql.param(products.map((p) => JSON.stringify(p.fields)))}::jsonb[],
+                  ${sql.param(products.map((p) => JSON.stringify(p.imageUrls)))}::jsonb[])
+           WITH ORDINALITY AS t(row_number, sku, title, fields, images, ord)`);
+}
+
+/** The next staged products after `afterOrd`, in file order, and whether the file had an image column. */
+export async function readStagedProducts(tx: Executor, importId: number, afterOrd: number, limit: number) {
+  const { rows } = await tx.execute<{ ord: number; row_number: number; sku: string; title: string | null; fields: Record<string, string>; image_urls: string[] | null }>(sql`
+    SELECT ord, row_number, sku, title, fields, image_urls FROM import_staged_products
+     WHERE import_id = ${importId} AND ord > ${afterOrd}
+     ORDER BY ord LIMIT ${limit}`);
+  return {
+    lastOrd: rows.at(-1)?.ord ?? afterOrd,
+    withImages: rows[0]?.image_urls !== null,
+    products: rows.map((r): ProductRow => ({ rowNumber: r.row_number, sku: r.sku, title: r.title, fields: r.fields, imageUrls: r.image_urls ?? [] })),
+  };
+}
+
 /** Appends lines to the import report. */
 export async function insertRowIssues(tx: Executor, importId: number, issues: readonly RowIssue[]): Promise<void> {
   if (issues.length === 0) return;

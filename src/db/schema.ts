@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   serial,
   smallint,
   text,
@@ -18,6 +19,8 @@ import {
 export const ImportStatus = {
   uploaded: 'uploaded',
   parsing: 'parsing',
+  /** Read and staged whole; its products are being merged in short transactions (resumable). */
+  merging: 'merging',
   done: 'done',
   failed: 'failed',
   /** Read to the end, but not one row made a product (every row rejected, or no data row): `error` says why. */
@@ -84,6 +87,8 @@ export const imports = pgTable(
     rowsFailed: integer('rows_failed').notNull().default(0),
     /** Rows folded into another row's product on purpose (Shopify image rows, Magento store views). */
     rowsMerged: integer('rows_merged').notNull().default(0),
+    /** Staged rows (by `ord`) merged into products so far: where a crashed merge resumes. */
+    mergedThrough: integer('merged_through').notNull().default(0),
     warnings: integer('warnings').notNull().default(0),
     productsUpserted: integer('products_upserted').notNull().default(0),
     imagesPending: integer('images_pending').notNull().default(0),
@@ -93,6 +98,27 @@ export const imports = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('imports_source_key_unique').on(t.sourceKey), index('imports_status_idx').on(t.status)],
+);
+
+/**
+ * A file's products as read and validated, before they touch `products`: the import parses the whole
+ * file into here in one transaction that locks nothing workers use, then merges it in short ones.
+ * `image_urls` is null when the file has no image column (galleries are then left as they are).
+ */
+export const importStagedProducts = pgTable(
+  'import_staged_products',
+  {
+    importId: integer('import_id')
+      .notNull()
+      .references(() => imports.id, { onDelete: 'cascade' }),
+    ord: integer('ord').notNull(),
+    rowNumber: integer('row_number').notNull(),
+    sku: text('sku').notNull(),
+    title: text('title'),
+    fields: jsonb('fields').$type<Record<string, string>>().notNull(),
+    imageUrls: text('image_urls').array(),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.ord] })],
 );
 
 export const importRowErrors = pgTable(

@@ -1,10 +1,13 @@
 /**
  * Whether a database error is worth retrying: the connection went away (SQLSTATE class 08, or
  * 57P01–57P03 admin shutdown / crash / cannot connect now), a deadlock or serialization failure
- * (class 40), or the server ran out of resources (class 53). Constraint violations and bad SQL are not.
+ * (class 40), or the server ran out of resources (class 53); also pg's own "Connection terminated".
+ * Constraint violations and bad SQL are not.
  */
 export function isTransientDatabaseError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
+  // pg reports a connection the server closed under a running query with this message and no code.
+  if (error instanceof Error && /^Connection terminated( unexpectedly)?$/.test(error.message)) return true;
   if (typeof code !== 'string') return false;
   if (/^(08|40|53)/.test(code) || /^57P0[1-3]$/.test(code)) return true;
   // Node-level failures reaching the server (pg reports them without a SQLSTATE).

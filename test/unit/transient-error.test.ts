@@ -16,6 +16,12 @@ describe('isTransientDatabaseError', () => {
     expect(isTransientDatabaseError(Object.assign(new Error('x'), { code }))).toBe(expected);
   });
 
+  it("is true for pg's connection-terminated errors, which carry no code", () => {
+    expect(isTransientDatabaseError(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isTransientDatabaseError(new Error('Connection terminated'))).toBe(true);
+    expect(isTransientDatabaseError(new Error('Connection terminated by the user, they said'))).toBe(false);
+  });
+
   it('is false for errors without a code', () => {
     expect(isTransientDatabaseError(new Error('plain'))).toBe(false);
     expect(isTransientDatabaseError(undefined)).toBe(false);

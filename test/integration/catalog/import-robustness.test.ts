@@ -130,3 +130,70 @@ describe('transient S3 read failures', () => {
     expect(await importRow(importId)).toMatchObject({ status: 'failed', attempts: 1, error: expect.stringMatching(/^cannot read s3:/) });
   });
 });
+
+describe('short transactions: parse, then merge in batches', () => {
+  it('a merge whose connection dies mid-file stays merging, and the next tick resumes it without reading the file', async () => {
+    const { importId, sourceKey } = await upload('resume', catalog(1800, 'Resumed', 'up'));
+    // The importing connection is killed while it merges its third batch of 500 (a crash of its
+    // database session). Workers and other imports are untouched: only the importing backend dies.
+    await ctx.pool.query(`
+      CREATE FUNCTION die_on_sku_1200() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.sku = 'SKU-1200' THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
+        RETURN NEW;
+      END $$`);
+    await ctx.pool.query(`CREATE TRIGGER die_on_sku_1200 BEFORE INSERT ON products FOR EACH ROW EXECUTE FUNCTION die_on_sku_1200()`);
+    const body = Buffer.from(buildCsv(catalog(1800, 'Resumed', 'up')));
+    const first = await importSpreadsheet(ctx, importId, Readable.from([body]), 'csv');
+    await ctx.pool.query(`DROP TRIGGER die_on_sku_1200 ON products`);
+
+    expect(first).toMatchObject({ status: 'merging', error: expect.stringMatching(/terminat/) });
+    const { rows: [stalled] } = await ctx.pool.query(
+      `SELECT status, merged_through, rows_total, started_at, (SELECT count(*)::int FROM import_staged_products WHERE import_id = $1) AS staged,
+              (SELECT count(*)::int FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE s.code = 'resume') AS products
+         FROM imports WHERE id = $1`,
+      [importId],
+    );
+    // Two batches committed, the third rolled back with its connection; the file is staged whole.
+    expect(stalled).toMatchObject({ status: 'merging', merged_through: 1000, rows_total: 1800, started_at: null, staged: 1800, products: 1000 });
+
+    // The object is gone: a resumed merge must not need it.
+    await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.config.buckets.uploads, Key: sourceKey }));
+    const [resumed] = await importPendingUploads(ctx);
+
+    expect(resumed).toMatchObject({ importId, status: 'done', rowsTotal: 1800, rowsImported: 1800, productsUpserted: 1800 });
+    expect((await titlesOf('resume'))).toEqual(new Set(['Resumed']));
+    const { rows: [after] } = await ctx.pool.query(
+      `SELECT (SELECT count(*)::int FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE s.code = 'resume') AS products,
+              (SELECT count(*)::int FROM import_staged_products WHERE import_id = $1) AS staged`,
+      [importId],
+    );
+    expect(after).toEqual({ products: 1800, staged: 0 });
+  });
+
+  it('while a big file is read, no product row is locked; each merge batch holds its locks alone', async () => {
+    await upload('unlocked', catalog(10, 'Old', 'up')).then(({ importId }) =>
+      importSpreadsheet(ctx, importId, Readable.from([Buffer.from(buildCsv(catalog(10, 'Old', 'up')))]), 'csv'),
+    );
+    const { importId } = await upload('unlocked', catalog(10, 'New', 'up'));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const rows = buildCsv(catalog(10, 'New', 'up')).split('\n');
+    // The file arrives slowly: its first half, then (after the check below) the rest.
+    async function* slowly() {
+      yield Buffer.from(`${rows.slice(0, 6).join('\n')}\n`);
+      await gate;
+      yield Buffer.from(rows.slice(6).join('\n'));
+    }
+    const importing = importSpreadsheet(ctx, importId, Readable.from(slowly()), 'csv');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A worker's transaction can lock every product of the supplier while the file streams.
+    const { rows: locked } = await ctx.pool.query(
+      `SELECT p.id FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE s.code = 'unlocked' FOR UPDATE NOWAIT`,
+    );
+    expect(locked).toHaveLength(10);
+    release();
+    expect(await importing).toMatchObject({ status: 'done', productsUpserted: 10 });
+    expect(await titlesOf('unlocked')).toEqual(new Set(['New']));
+  });
+});
