@@ -1,8 +1,9 @@
 import type { AppContext } from '../../src/context.ts';
 
 /**
- * Inserts a supplier's product with pending images straight into the tables, for tests of the
- * queue and worker that should not depend on spreadsheet parsing. Returns the image ids in position order.
+ * Inserts a supplier's product with its gallery straight into the tables, for tests of the queue and
+ * worker that should not depend on spreadsheet parsing: one pending source per URL not seen before,
+ * linked at positions 1..n. Returns the source ids (`imageIds`) in position order.
  */
 export async function seedProduct(ctx: AppContext, supplier: string, sku: string, urls: string[]): Promise<{ productId: number; imageIds: number[] }> {
   const s = await ctx.pool.query<{ id: number }>(
@@ -17,16 +18,20 @@ export async function seedProduct(ctx: AppContext, supplier: string, sku: string
   const imageIds: number[] = [];
   for (const [index, url] of urls.entries()) {
     const i = await ctx.pool.query<{ id: string }>(
-      `INSERT INTO product_images (product_id, position, source_url) VALUES ($1, $2, $3) RETURNING id`,
-      [productId, index + 1, url],
+      `WITH fresh AS (INSERT INTO image_sources (source_url) VALUES ($1) ON CONFLICT (source_url) DO NOTHING RETURNING id)
+       SELECT id FROM fresh UNION ALL SELECT id FROM image_sources WHERE source_url = $1`,
+      [url],
     );
-    imageIds.push(Number(i.rows[0]!.id));
+    const sourceId = Number(i.rows[0]!.id);
+    await ctx.pool.query(`INSERT INTO product_images (product_id, position, source_id) VALUES ($1, $2, $3)`, [productId, index + 1, sourceId]);
+    imageIds.push(sourceId);
   }
   return { productId, imageIds };
 }
 
+/** The image source row. */
 export async function imageRow(ctx: AppContext, imageId: number) {
-  const { rows } = await ctx.pool.query(`SELECT * FROM product_images WHERE id = $1`, [imageId]);
+  const { rows } = await ctx.pool.query(`SELECT * FROM image_sources WHERE id = $1`, [imageId]);
   return rows[0];
 }
 
