@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
 import type { AppContext } from '../context.ts';
-import { ensureSupplier, insertImport, registeredSourceKeys } from './import-records.ts';
+import { ensureSupplier, insertImport, markStaleReceivedImports, registeredSourceKeys } from './import-records.ts';
 import { parseUploadKey } from './upload-key.ts';
 
 async function hashObject(ctx: AppContext, key: string): Promise<string> {
@@ -52,10 +52,10 @@ export async function discoverUploads(ctx: AppContext): Promise<number> {
       }),
     );
     const objects = (page.Contents ?? []).filter((o): o is _Object & { Key: string } => o.Key !== undefined);
-    const known = await registeredSourceKeys(
-      ctx.db,
-      objects.map((o) => o.Key),
-    );
+    const keys = objects.map((o) => o.Key);
+    const known = await registeredSourceKeys(ctx.db, keys);
+    const orphaned = await markStaleReceivedImports(ctx.db, keys);
+    if (orphaned > 0) ctx.log.warn('uploads whose uploader stopped before registering them are imported now', { count: orphaned });
     for (const object of objects) {
       if (!known.has(object.Key) && (await registerStoredObject(ctx, object))) registered += 1;
     }

@@ -33,11 +33,13 @@ export interface NewImport {
   fileBytes: number;
   /** A file refused before parsing (too large) is recorded as failed, so discovery does not retry it. */
   error?: string;
+  /** Registered before its object is written (`receiving`), or found already stored (the default). */
+  receiving?: boolean;
 }
 
 /** Records an upload; undefined when its source key is already registered. */
 export async function insertImport(db: Executor, upload: NewImport): Promise<number | undefined> {
-  const status = upload.error === undefined ? ImportStatus.uploaded : ImportStatus.failed;
+  const status = upload.error !== undefined ? ImportStatus.failed : upload.receiving ? ImportStatus.receiving : ImportStatus.uploaded;
   const { rows } = await db.execute<{ id: number }>(sql`
     INSERT INTO imports (supplier_id, source_key, file_name, file_hash, file_bytes, status, error, finished_at)
     VALUES (${upload.supplierId}, ${upload.sourceKey}, ${upload.fileName}, ${upload.fileHash}, ${upload.fileBytes},
@@ -45,6 +47,25 @@ export async function insertImport(db: Executor, upload: NewImport): Promise<num
     ON CONFLICT (source_key) DO NOTHING
     RETURNING id`);
   return rows[0]?.id;
+}
+
+/** The object of a `receiving` import is stored: the next tick may take it. */
+export async function markImportReceived(db: Executor, importId: number): Promise<void> {
+  await db.execute(sql`UPDATE imports SET status = ${ImportStatus.uploaded} WHERE id = ${importId} AND status = ${ImportStatus.receiving}`);
+}
+
+/**
+ * `receiving` imports among `keys` (objects the bucket lists, so stored) whose uploader went away
+ * before saying so: uploaded now, for this tick to take.
+ */
+export async function markStaleReceivedImports(db: Executor, keys: readonly string[]): Promise<number> {
+  if (keys.length === 0) return 0;
+  const { rows } = await db.execute(sql`
+    UPDATE imports SET status = ${ImportStatus.uploaded}
+     WHERE source_key = ANY(${sql.param(keys)}::text[]) AND status = ${ImportStatus.receiving}
+       AND created_at < now() - ${staleParsingAfter}::interval
+    RETURNING 1`);
+  return rows.length;
 }
 
 /**

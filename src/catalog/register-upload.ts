@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { AppContext } from '../context.ts';
 import { CatalogError, CatalogErrorKind } from './errors.ts';
-import { ensureSupplier, findDoneImportOfFile, insertImport } from './import-records.ts';
+import { ensureSupplier, findDoneImportOfFile, insertImport, markImportFailed, markImportReceived } from './import-records.ts';
 import { assertSupplierCode, buildUploadKey } from './upload-key.ts';
 
 export interface RegisteredUpload {
@@ -39,23 +39,32 @@ export async function registerUpload(
   const supplierId = await ensureSupplier(ctx.db, upload.supplierCode);
   const sourceKey = buildUploadKey(ctx.config.uploadsPrefix, upload.supplierCode, ctx.now(), upload.fileName);
   const fileHash = createHash('sha256').update(upload.body).digest('hex');
-  // Multipart above 8 MB: S3-compatible endpoints cap single requests (fauxqs at 11 MiB), and a
-  // failed part is retried alone.
-  await new Upload({
-    client: ctx.s3,
-    params: { Bucket: ctx.config.buckets.uploads, Key: sourceKey, Body: upload.body },
-    partSize: 8 * 1024 * 1024,
-  }).done();
+  // The row comes first, as `receiving`: a tick listing the bucket between the PUT and the INSERT
+  // would otherwise register the object itself, and this upload would be told it is a duplicate.
   const importId = await insertImport(ctx.db, {
     supplierId,
     sourceKey,
     fileName: upload.fileName,
     fileHash,
     fileBytes: upload.body.length,
+    receiving: true,
   });
   if (importId === undefined) {
     throw new CatalogError(CatalogErrorKind.duplicateUpload, `upload key ${sourceKey} is already registered: upload again`);
   }
+  // Multipart above 8 MB: S3-compatible endpoints cap single requests (fauxqs at 11 MiB), and a
+  // failed part is retried alone.
+  try {
+    await new Upload({
+      client: ctx.s3,
+      params: { Bucket: ctx.config.buckets.uploads, Key: sourceKey, Body: upload.body },
+      partSize: 8 * 1024 * 1024,
+    }).done();
+  } catch (error) {
+    await markImportFailed(ctx.db, importId, `the file could not be stored: ${error instanceof Error ? error.message : String(error)}`);
+    throw error;
+  }
+  await markImportReceived(ctx.db, importId);
   const earlier = await findDoneImportOfFile(ctx.db, supplierId, fileHash, importId);
   ctx.log.info('upload registered', { importId, sourceKey, earlierImport: earlier });
   if (!earlier) return { importId, sourceKey };

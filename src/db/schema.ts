@@ -17,6 +17,8 @@ import {
 // Kept self-contained (imports only drizzle-orm) so drizzle-kit can load it on its own.
 
 export const ImportStatus = {
+  /** Registered before its object is stored (see registerUpload): no tick takes it until it is uploaded. */
+  receiving: 'receiving',
   uploaded: 'uploaded',
   parsing: 'parsing',
   /** Read and staged whole; its products are being merged in short transactions (resumable). */

@@ -148,3 +148,46 @@ describe('importPendingUploads', () => {
     expect((await importPendingUploads(ctx)).map((s) => [s.importId, s.status])).toEqual([[importId, 'done']]);
   });
 });
+
+describe('upload registration without the race', () => {
+  it('a tick that lists the bucket between the PUT and the end of registerUpload does not take the file as its own', async () => {
+    let discovered: number | undefined;
+    let statusDuringTick: string | undefined;
+    // The tick runs right after the object lands, before registerUpload returns.
+    const racingS3 = new Proxy(ctx.s3, {
+      get(target, property) {
+        if (property !== 'send') return Reflect.get(target, property, target);
+        return async (command: { constructor: { name: string } }, ...rest: unknown[]) => {
+          const output = await (target.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
+          if (command instanceof PutObjectCommand) {
+            discovered = await discoverUploads(ctx);
+            const { rows } = await ctx.pool.query(`SELECT i.status FROM imports i JOIN suppliers s ON s.id = i.supplier_id WHERE s.code = 'racer'`);
+            statusDuringTick = rows[0]?.status;
+          }
+          return output;
+        };
+      },
+    });
+    const upload = await registerUpload({ ...ctx, s3: racingS3 }, { supplierCode: 'racer', fileName: 'racer.csv', body: Buffer.from(buildCsv(catalogRows(3))) });
+
+    expect(discovered).toBe(0);
+    expect(statusDuringTick).toBe('receiving');
+    expect(upload.duplicateOf).toBeUndefined();
+    expect((await importsOf('racer')).map((i) => i.status)).toEqual(['uploaded']);
+    const [imported] = await importPendingUploads(ctx);
+    expect(imported).toMatchObject({ importId: upload.importId, status: 'done', rowsImported: 3 });
+  });
+
+  it('an upload whose uploader died after storing the file is imported once it is stale', async () => {
+    const key = `${ctx.config.uploadsPrefix}orphan/orphan.csv`;
+    const body = buildCsv(catalogRows(2));
+    await ctx.s3.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: body }));
+    await ctx.pool.query(
+      `INSERT INTO suppliers (code, name) VALUES ('orphan', 'orphan') ON CONFLICT (code) DO NOTHING;
+       INSERT INTO imports (supplier_id, source_key, file_name, status, created_at)
+       SELECT id, '${key}', 'orphan.csv', 'receiving', now() - interval '1 hour' FROM suppliers WHERE code = 'orphan'`,
+    );
+    expect(await discoverUploads(ctx)).toBe(0);
+    expect((await importsOf('orphan')).map((i) => i.status)).toEqual(['uploaded']);
+  });
+});
