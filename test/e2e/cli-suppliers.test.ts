@@ -44,23 +44,22 @@ describe('CLI supplier settings and dry run, as separate processes on one DATA_D
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('supplier set creates and changes a supplier; show and list print it; bad values exit 1 with one line', { timeout: 120_000 }, async () => {
+  it('supplier set creates and changes a supplier; show and list print it; bad values exit 1 with one line', { timeout: 300_000 }, async () => {
     const created = await json('supplier', 'set', 'shop', '--name', 'The Shop', '--format', 'generic', '--images', 'Image 1', '--image-base-url', 'https://shop.example.test/');
     expect(created).toMatchObject({
       created: true,
       supplier: { code: 'shop', name: 'The Shop', format: 'generic', columnMapping: { images: ['Image 1'] }, imageBaseUrl: 'https://shop.example.test/' },
     });
 
-    for (const args of [
-      ['supplier', 'set', 'shop', '--image-base-url', 'file:///etc/passwd'],
-      ['supplier', 'set', 'shop', '--format', 'ebay'],
-      ['supplier', 'show', 'nobody'],
-    ]) {
+    for (const [args, reason] of [
+      [['supplier', 'set', 'shop', '--image-base-url', 'file:///etc/passwd'], '--image-base-url: must be an http(s) URL'],
+      [['supplier', 'set', 'shop', '--format', 'ebay'], '--format: '],
+      [['supplier', 'show', 'nobody'], 'no supplier "nobody"'],
+    ] as const) {
       const refused = await cli(...args);
       expect({ args, code: refused.code, stdout: refused.stdout }).toEqual({ args, code: 1, stdout: '' });
-      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+      expect(refused.stderr.trim().split('\n')).toEqual([expect.stringContaining(reason)]);
     }
-    expect((await cli('supplier', 'set', 'shop', '--format', 'ebay')).stderr).toContain('--format');
 
     expect(await json('supplier', 'show', 'shop')).toMatchObject({ code: 'shop', format: 'generic', imageBaseUrl: 'https://shop.example.test/' });
     expect(await json('supplier', 'list')).toEqual([expect.objectContaining({ code: 'shop', name: 'The Shop', products: 0, imports: 0 })]);
@@ -68,7 +67,7 @@ describe('CLI supplier settings and dry run, as separate processes on one DATA_D
     expect(human.stderr).toContain('image base URL:  https://shop.example.test/');
   });
 
-  it('upload --dry-run shows what would change and writes nothing; after a mapping change the same file imports again', { timeout: 180_000 }, async () => {
+  it('upload --dry-run shows what would change and writes nothing; after a mapping change the same file imports again', { timeout: 300_000 }, async () => {
     const preview = await json('upload', file, '--supplier', 'shop', '--dry-run');
     expect(preview).toMatchObject({
       format: 'generic',
