@@ -14,20 +14,28 @@ import { wireUploadForm } from './upload-form.ts';
  */
 let pollTimer: ReturnType<typeof setTimeout> | undefined;
 
+/** Imports, failures, queues and schedule: what moves on its own, so it is polled. */
 async function refresh(): Promise<void> {
-  const [imports, groups, status, schedule, suppliers] = await Promise.all([
+  const [imports, groups, status, schedule] = await Promise.all([
     api<Imports>('/api/imports?limit=20'),
     api<FailureGroups>('/api/failures/groups'),
     api<Status>('/api/status'),
     api<Schedule>('/api/schedule'),
-    api<Suppliers>('/api/supplier-settings'),
   ]);
   renderImports(imports);
   renderFailures(groups);
   renderStatus(status);
   renderSchedule(schedule);
-  renderSuppliers(suppliers);
   byId('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+}
+
+/** Suppliers change only by an action (here or in the CLI): read at sign-in and after each action, not polled. */
+async function refreshSuppliers(): Promise<void> {
+  renderSuppliers(await api<Suppliers>('/api/supplier-settings'));
+}
+
+function reportError(error: unknown): void {
+  if (!(error instanceof Unauthorized)) say(error instanceof Error ? error.message : String(error), true);
 }
 
 async function poll(): Promise<void> {
@@ -35,7 +43,7 @@ async function poll(): Promise<void> {
     await refresh();
   } catch (error) {
     if (error instanceof Unauthorized) return;
-    say(error instanceof Error ? error.message : String(error), true);
+    reportError(error);
   }
   pollTimer = setTimeout(poll, 2000);
 }
@@ -53,6 +61,7 @@ function signIn(): void {
   byId('token-form').hidden = true;
   byId('app').hidden = false;
   byId('sign-out').hidden = false;
+  refreshSuppliers().catch(reportError);
   void poll();
 }
 
@@ -66,9 +75,7 @@ byId('token-form').addEventListener('submit', (event) => {
 });
 byId('sign-out').addEventListener('click', () => signOut());
 document.addEventListener(changedEvent, () => {
-  refresh().catch((error: unknown) => {
-    if (!(error instanceof Unauthorized)) say(error instanceof Error ? error.message : String(error), true);
-  });
+  Promise.all([refresh(), refreshSuppliers()]).catch(reportError);
 });
 wireUploadForm(Number(document.body.dataset.maxUploadBytes));
 wireSupplierForm();

@@ -77,6 +77,7 @@ export function renderPreview(p: Preview): void {
   byId('preview').hidden = false;
 }
 
+/** A preview belongs to one file and supplier: hidden once either changes, or the file is imported. */
 export function hidePreview(): void {
   byId('preview').hidden = true;
   byId('preview-body').replaceChildren();

@@ -6,6 +6,7 @@ import { act } from './message.ts';
 const age = (seconds: number | null) =>
   seconds === null ? '' : seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`;
 
+/** The queue and DLQ lines: depth and the age of the oldest message. */
 export function renderStatus(status: Status): void {
   const q = status.queue;
   byId('queue-line').textContent = `Images queue: ${q.visible} waiting, ${q.inFlight} in flight${q.oldestAgeSeconds !== null ? `, oldest ${age(q.oldestAgeSeconds)}` : ''}`;
@@ -15,6 +16,7 @@ export function renderStatus(status: Status): void {
   dlqLine.dataset.depth = String(d ? d.visible + d.inFlight : 0);
 }
 
+/** The schedule line, and Pause or Resume, whichever applies. */
 export function renderSchedule(s: Schedule): void {
   const line = byId('schedule-line');
   line.textContent =

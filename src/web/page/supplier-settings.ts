@@ -73,6 +73,7 @@ const describeUpdate = (r: SupplierUpdate) =>
       ? `supplier ${r.supplier.code} saved: files imported before are imported again on their next upload`
       : `supplier ${r.supplier.code} saved: how its files are read is unchanged`;
 
+/** Save: the form's settings for the supplier it names (created when new). */
 export function wireSupplierForm(): void {
   const form = byId<HTMLFormElement>('supplier-form');
   form.addEventListener('submit', (event) => {

@@ -80,6 +80,5 @@ export function wireUploadForm(maxUploadBytes: number): void {
       });
     }
   });
-  // A preview belongs to one file and supplier: choosing another makes it stale.
   for (const id of ['upload-file', 'upload-supplier']) byId(id).addEventListener('change', hidePreview);
 }
