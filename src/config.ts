@@ -1,8 +1,17 @@
 import { z } from 'zod';
+import { AppError } from './errors.ts';
 
 /** Raised when the environment does not describe a runnable configuration. */
-export class ConfigError extends Error {
+export class ConfigError extends AppError<'config'> {
   override name = 'ConfigError';
+
+  constructor(message: string) {
+    super('config', message);
+  }
+
+  get transient(): boolean {
+    return false;
+  }
 }
 
 const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>

@@ -1,3 +1,5 @@
+import { AppError } from '../errors.ts';
+
 /** Why an admin operation refused or failed; the HTTP API maps the kind to a status code in one place. */
 export const AdminErrorKind = {
   /** The request itself is wrong (a missing filter, a bad expression): HTTP 400. */
@@ -10,12 +12,11 @@ export const AdminErrorKind = {
 } as const;
 export type AdminErrorKind = (typeof AdminErrorKind)[keyof typeof AdminErrorKind];
 
-export class AdminError extends Error {
+export class AdminError extends AppError<AdminErrorKind> {
   override name = 'AdminError';
-  readonly kind: AdminErrorKind;
 
-  constructor(kind: AdminErrorKind, message: string, options: { cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.kind = kind;
+  /** An admin request fails the same way when repeated. */
+  get transient(): boolean {
+    return false;
   }
 }

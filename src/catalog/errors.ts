@@ -1,3 +1,5 @@
+import { AppError } from '../errors.ts';
+
 /**
  * Why a spreadsheet could not be registered or imported, as admins see it (`imports.error` starts
  * with the message). Every kind is permanent (the same file fails the same way again) except those
@@ -29,14 +31,8 @@ export type CatalogErrorKind = (typeof CatalogErrorKind)[keyof typeof CatalogErr
 /** Kinds that put the import back to `uploaded` for the next tick instead of failing it. */
 const transientCatalogErrorKinds: ReadonlySet<CatalogErrorKind> = new Set([CatalogErrorKind.sourceUnavailable]);
 
-export class CatalogError extends Error {
+export class CatalogError extends AppError<CatalogErrorKind> {
   override name = 'CatalogError';
-  readonly kind: CatalogErrorKind;
-
-  constructor(kind: CatalogErrorKind, message: string, options: { cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.kind = kind;
-  }
 
   /** True when the same file may import fine on another attempt. */
   get transient(): boolean {

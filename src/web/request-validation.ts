@@ -1,13 +1,18 @@
 import type { z } from 'zod';
+import { AppError } from '../errors.ts';
 
 /** A request body, query or form field that failed its schema; the message names every bad field. */
-export class RequestValidationError extends Error {
+export class RequestValidationError extends AppError<'invalid_request'> {
   override name = 'RequestValidationError';
   readonly fields: string[];
 
   constructor(fields: string[], message: string) {
-    super(message);
+    super('invalid_request', message);
     this.fields = fields;
+  }
+
+  get transient(): boolean {
+    return false;
   }
 }
 

@@ -11,7 +11,8 @@ describe('isTransientDatabaseError', () => {
     ['ECONNRESET', true],
     ['23505', false], // unique violation
     ['42601', false], // syntax error
-    ['57014', false], // statement cancelled by us
+    ['55P03', true], // lock_timeout: an import held the row longer than a worker waits
+    ['57014', true], // statement_timeout: the pools set one, so a busy database answers this
   ])('%s → %s', (code, expected) => {
     expect(isTransientDatabaseError(Object.assign(new Error('x'), { code }))).toBe(expected);
   });
