@@ -23,6 +23,7 @@ describe('CLI: an import that fails or makes no product is not a success', () =>
     });
 
   const reason = 'all 21 rows were rejected: first error on row 2: SKU is empty';
+  let rejectedImport: number;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'catalog-cli-outcomes-'));
@@ -35,28 +36,30 @@ describe('CLI: an import that fails or makes no product is not a success', () =>
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('upload --now exits non-zero with one line saying why, for a rejected and for a failed import', { timeout: 120_000 }, async () => {
+  it('upload --now exits non-zero with one line saying why, for a rejected and for a failed import', { timeout: 180_000 }, async () => {
     const rejected = await cli('upload', join(dataDir, 'no-skus.csv'), '--supplier', 'acme', '--now', '--json');
     expect(rejected.code).toBe(1);
     const uploaded = JSON.parse(rejected.stdout) as { importId: number; imports: Array<{ importId: number; status: string; error: string }> };
     expect(uploaded.imports).toEqual([expect.objectContaining({ importId: uploaded.importId, status: 'rejected', error: reason })]);
     expect(rejected.stderr.trim().split('\n')).toEqual([`catalog-importer: import #${uploaded.importId} rejected: ${reason}`]);
+    rejectedImport = uploaded.importId;
 
     const failed = await cli('upload', join(dataDir, 'latin1.csv'), '--supplier', 'bmce', '--now');
     expect(failed.code).toBe(1);
     expect(failed.stderr.trim().split('\n').at(-1)).toMatch(/^catalog-importer: import #\d+ failed: the file is not valid UTF-8 text: byte 16 \(line 2\) is 0xe9/);
+  });
 
-    // Assess `report` on the rejected import: the import's own reason first, human and JSON.
-    const human = await cli('report', String(uploaded.importId));
+  it("report starts with the import's own status and reason, human and JSON", { timeout: 180_000 }, async () => {
+    const human = await cli('report', String(rejectedImport));
     expect(human.code).toBe(0);
-    expect(human.stderr.trim().split('\n')).toEqual([`import #${uploaded.importId} (acme, no-skus.csv): rejected, 0/21 rows imported, 21 rejected: ${reason}`]);
+    expect(human.stderr.trim().split('\n')).toEqual([`import #${rejectedImport} (acme, no-skus.csv): rejected, 0/21 rows imported, 21 rejected: ${reason}`]);
     expect(human.stdout.split('\r\n').slice(0, 2)).toEqual(['row,column,severity,message', '2,SKU,error,SKU is empty']);
 
-    const json = await cli('report', String(uploaded.importId), '--json');
+    const json = await cli('report', String(rejectedImport), '--json');
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as { import: unknown; rowErrors: unknown[] };
     expect(report.import).toEqual({
-      importId: uploaded.importId,
+      importId: rejectedImport,
       supplier: 'acme',
       fileName: 'no-skus.csv',
       status: 'rejected',
