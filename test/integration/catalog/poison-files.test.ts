@@ -10,6 +10,7 @@ import { recordImportFailure } from '../../../src/catalog/import-spreadsheet.ts'
 import type { AppContext } from '../../../src/context.ts';
 import { runTick } from '../../../src/scheduled/run-tick.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
+import { imageRow, seedProduct } from '../../helpers/seed.ts';
 import { buildCsv } from '../../helpers/spreadsheets.ts';
 
 let env: TestEnvironment;
@@ -159,5 +160,19 @@ describe('an import with no valid row', () => {
     const tick = await runTick(ctx, 'schedule');
     expect(tick.imports.map((i) => i.status)).toEqual(['done']);
     expect(await skusOf('empty-skus')).toEqual(['E-1']);
+  });
+});
+
+describe('a tick whose discovery fails as a whole', () => {
+  it('still enqueues the pending images, then records the run with the error and throws it', async () => {
+    const { imageIds } = await seedProduct(ctx, 'seeded', 'S-1', ['https://img.example.test/seeded.jpg']);
+    // A real S3 error from the emulator: the uploads bucket named by this configuration does not exist.
+    const missingBucket: AppContext = { ...ctx, config: { ...ctx.config, buckets: { ...ctx.config.buckets, uploads: 'no-such-uploads-bucket' } } };
+
+    await expect(runTick(missingBucket, 'schedule')).rejects.toThrow();
+
+    const { rows } = await ctx.pool.query(`SELECT error IS NOT NULL AS failed, imported, enqueued FROM runs ORDER BY id DESC LIMIT 1`);
+    expect(rows).toEqual([{ failed: true, imported: 0, enqueued: 1 }]);
+    expect(await imageRow(ctx, imageIds[0]!)).toMatchObject({ status: 'queued' });
   });
 });
