@@ -89,10 +89,16 @@ async function crashMidBatch(ctx: AppContext, cdn: FixtureCdn, paths: readonly s
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = once(child, 'exit');
-    await waitUntil('the worker process holds every image mid-download', async () => {
-      if (child.exitCode !== null) throw new Error(`worker process exited early (${child.exitCode}): ${stderr}`);
-      return paths.every((path) => cdn.hits(path) > 0) && (await processing());
-    });
+    try {
+      await waitUntil('the worker process holds every image mid-download', async () => {
+        if (child.exitCode !== null) throw new Error(`worker process exited early (${child.exitCode}): ${stderr}`);
+        return paths.every((path) => cdn.hits(path) > 0) && (await processing());
+      });
+    } catch (error) {
+      // A scenario that breaks before the crash must not leave the worker polling after the test.
+      child.kill('SIGKILL');
+      throw error;
+    }
     child.kill('SIGKILL');
     const [, signal] = await exited;
     return `worker process ${String(signal)} mid-batch`;
