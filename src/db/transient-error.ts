@@ -5,7 +5,8 @@
  * the pools set both); also pg's own "Connection terminated".
  * Constraint violations and bad SQL are not.
  */
-export function isTransientDatabaseError(error: unknown): boolean {
+export function isTransientDatabaseError(thrown: unknown): boolean {
+  const error = driverError(thrown);
   const code = (error as { code?: unknown } | null)?.code;
   // pg reports a connection the server closed under a running query with this message and no code.
   if (error instanceof Error && /^Connection terminated( unexpectedly)?$/.test(error.message)) return true;
@@ -15,4 +16,16 @@ export function isTransientDatabaseError(error: unknown): boolean {
   if (code === '55P03' || code === '57014') return true;
   // Node-level failures reaching the server (pg reports them without a SQLSTATE).
   return ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE'].includes(code);
+}
+
+/**
+ * The driver's own error behind `thrown`: drizzle wraps pg's error (which carries the SQLSTATE) in
+ * one that quotes the statement, with pg's as its `cause`.
+ */
+export function driverError(thrown: unknown): unknown {
+  let error = thrown;
+  for (let depth = 0; depth < 5 && error instanceof Error && typeof (error as { code?: unknown }).code !== 'string' && error.cause; depth++) {
+    error = error.cause;
+  }
+  return error;
 }

@@ -1,4 +1,4 @@
-import { isTransientDatabaseError } from '../db/transient-error.ts';
+import { driverError, isTransientDatabaseError } from '../db/transient-error.ts';
 import { AppError } from '../errors.ts';
 
 /**
@@ -100,7 +100,7 @@ export function classifyError(error: unknown, stage: 'store' | 'database' | 'oth
     return new ImageError(denied ? ErrorKind.storageDenied : ErrorKind.storage, `S3 upload failed: ${named}`, { cause: error });
   }
   if (stage === 'database') {
-    const code = (error as { code?: unknown } | null)?.code;
+    const code = (driverError(error) as { code?: unknown } | null)?.code;
     const named = typeof code === 'string' ? `${message} (SQLSTATE ${code})` : message;
     const kind = isTransientDatabaseError(error) ? ErrorKind.database : ErrorKind.databaseRejected;
     return new ImageError(kind, `database error: ${named}`, { cause: error });

@@ -47,6 +47,10 @@ export async function startTestEnvironment(env: Env = {}): Promise<TestEnvironme
     LOCAL_VISIBILITY_TIMEOUT: '1',
     LOCAL_AWS_PORT: '0',
     DATABASE_POOL_MAX: '4',
+    // The suite runs many files at once on two cores: a worker's done transaction can then wait more
+    // than the production second for another's on the same product, and retry. Tests of the lock
+    // timeout itself set it back (test/integration/images/image-sources.test.ts).
+    DATABASE_LOCK_TIMEOUT_MS: '10000',
     ...env,
     ...(scratch ? { DATABASE_URL: scratch.url } : {}),
   });

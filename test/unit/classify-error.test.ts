@@ -38,6 +38,11 @@ describe('classifyError: the kind alone decides retry or fail', () => {
     expect(error.message).toContain(`SQLSTATE ${code}`);
   });
 
+  it("reads the SQLSTATE through drizzle's wrapper, which quotes the statement and keeps pg's error as cause", () => {
+    const wrapped = new Error('Failed query: UPDATE image_sources …', { cause: pgError('55P03') });
+    expect(classifyError(wrapped, 'database')).toMatchObject({ kind: ErrorKind.database, message: expect.stringContaining('SQLSTATE 55P03') });
+  });
+
   it('keeps an ImageError as it is, with its cause', () => {
     const original = new ImageError(ErrorKind.tooLarge, 'big', { cause: new Error('inner') });
     expect(classifyError(original, 'database')).toBe(original);

@@ -22,7 +22,7 @@ let cdn: FixtureCdn;
 
 beforeAll(async () => {
   cdn = await startFixtureCdn();
-  env = await startTestEnvironment({ FETCH_ALLOW_HOSTS: '127.0.0.1', IMAGE_MAX_DIMENSION: '256' });
+  env = await startTestEnvironment({ FETCH_ALLOW_HOSTS: '127.0.0.1', IMAGE_MAX_DIMENSION: '256', DATABASE_LOCK_TIMEOUT_MS: '1000' });
   ctx = env.ctx;
   for (const [i, name] of ['1', '2', '3', '4', 'shared', 'a-only', 'twin-a', 'twin-b', 'fresh', 'aba', 'locked'].entries()) {
     const body = await renderSampleImage({ label: name.startsWith('twin') ? 'T' : name, width: 200, height: 150, format: 'png', hue: i * 37 });
