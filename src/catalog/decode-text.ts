@@ -122,7 +122,9 @@ export function decodeText(source: AsyncIterable<Uint8Array>, encoding: TextEnco
     const invalidAt = (piece: Buffer, index: number, valid?: Buffer) => {
       const prefix = valid ?? Buffer.from(new TextDecoder(encoding).decode(piece.subarray(0, index)));
       const at = line + breaks(prefix, 0, valid ? index : prefix.length);
-      return invalid(`byte ${offset + index} (line ${at}) is 0x${piece[index]!.toString(16).padStart(2, '0')}`);
+      const byte = piece[index];
+      const what = utf16 || byte === undefined ? 'starts a broken character (a lone surrogate)' : `is 0x${byte.toString(16).padStart(2, '0')}`;
+      return invalid(`byte ${offset + index} (line ${at}) ${what}`);
     };
 
     for await (const chunk of source) {

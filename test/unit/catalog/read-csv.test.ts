@@ -151,6 +151,15 @@ describe('readCsvRows', () => {
     });
   });
 
+  it('fails on a lone surrogate in UTF-16, naming its byte offset and line', async () => {
+    const good = Buffer.from('\uFEFFSKU\tName\r\nA1\tSof\u00e1\r\nA2\t', 'utf16le');
+    const bytes = Buffer.concat([good, Buffer.from([0x00, 0xdc]), Buffer.from('x\r\n', 'utf16le')]);
+    await expect(rowsOf(bytes, 'utf-16le', 7)).rejects.toMatchObject({
+      kind: 'encoding',
+      message: `the file is not valid UTF-16LE text: byte ${good.length} (line 3) starts a broken character (a lone surrogate): save it as "CSV UTF-8"`,
+    });
+  });
+
   it('fails on a file that ends inside a UTF-8 character', async () => {
     const bytes = Buffer.concat([Buffer.from('SKU,Name\nA1,Caf'), Buffer.from([0xc3])]);
     await expect(rowsOf(bytes)).rejects.toMatchObject({
