@@ -100,8 +100,11 @@ export function classifyError(error: unknown, stage: 'store' | 'database' | 'oth
     return new ImageError(denied ? ErrorKind.storageDenied : ErrorKind.storage, `S3 upload failed: ${named}`, { cause: error });
   }
   if (stage === 'database') {
-    const code = (driverError(error) as { code?: unknown } | null)?.code;
-    const named = typeof code === 'string' ? `${message} (SQLSTATE ${code})` : message;
+    // drizzle's wrapper says only which statement failed (with its parameters); the driver says why.
+    const driver = driverError(error);
+    const reason = driver instanceof Error ? driver.message : message;
+    const code = (driver as { code?: unknown } | null)?.code;
+    const named = typeof code === 'string' ? `${reason} (SQLSTATE ${code})` : reason;
     const kind = isTransientDatabaseError(error) ? ErrorKind.database : ErrorKind.databaseRejected;
     return new ImageError(kind, `database error: ${named}`, { cause: error });
   }
