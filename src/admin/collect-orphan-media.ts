@@ -4,6 +4,8 @@ import type { AppContext } from '../context.ts';
 import { AdminError, AdminErrorKind } from './errors.ts';
 
 export interface MediaCollection {
+  /** Image sources no product links any more (a supplier changed or removed the URL): deleted, or would be. */
+  unlinkedSources: number;
   /** Objects under the media prefix. */
   scanned: number;
   /** Objects no image refers to and older than the grace period: deleted (or, dry run, would be). */
@@ -26,9 +28,36 @@ async function olderThan(ctx: AppContext, bucket: string, key: string, cutoff: n
   }
 }
 
+const PRUNE_BATCH = 5000;
+
 /**
- * Deletes WebP objects that no image row refers to any more (the supplier changed or removed the
- * URL). Content keys are shared, so an object is an orphan only when no row at all has its key.
+ * Deletes image sources that no product links and that nothing has touched since `cutoff`, in
+ * batches. Queued and processing ones are left to finish (their worker would find them gone).
+ * Safe under concurrency: FOR UPDATE SKIP LOCKED passes over a source an import is linking right now
+ * (the import holds it FOR KEY SHARE, see ensureSources, and so does the foreign key of a new link).
+ */
+async function pruneUnlinkedSources(ctx: AppContext, cutoff: Date, dryRun: boolean): Promise<number> {
+  const unlinked = `s.status IN ('pending', 'done', 'failed') AND s.updated_at < $1
+                    AND NOT EXISTS (SELECT 1 FROM product_images pi WHERE pi.source_id = s.id)`;
+  if (dryRun) {
+    const { rows } = await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM image_sources s WHERE ${unlinked}`, [cutoff]);
+    return rows[0]?.n ?? 0;
+  }
+  let pruned = 0;
+  for (;;) {
+    const { rowCount } = await ctx.pool.query(
+      `DELETE FROM image_sources WHERE id IN (SELECT s.id FROM image_sources s WHERE ${unlinked} LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [cutoff, PRUNE_BATCH],
+    );
+    pruned += rowCount ?? 0;
+    if ((rowCount ?? 0) < PRUNE_BATCH) return pruned;
+  }
+}
+
+/**
+ * Deletes image sources no product links any more (the supplier changed or removed the URL), then
+ * the WebP objects no source refers to. Content keys are shared, so an object is an orphan only when
+ * no source at all has its key.
  * Objects younger than `graceSeconds` are kept: a worker uploads before it commits the row, so a
  * fresh object may belong to an image still being recorded. Defaults to twice the processing lease.
  * Each object is looked at again right before its delete; a re-upload in the milliseconds between
@@ -44,7 +73,8 @@ export async function collectOrphanMedia(
   const graceSeconds = options.graceSeconds ?? 2 * ctx.config.enqueue.processingLeaseSeconds;
   const cutoff = ctx.now().getTime() - graceSeconds * 1000;
   const bucket = ctx.config.buckets.media;
-  const result: MediaCollection = { scanned: 0, orphans: 0, deleted: 0, dryRun, examples: [] };
+  const result: MediaCollection = { unlinkedSources: 0, scanned: 0, orphans: 0, deleted: 0, dryRun, examples: [] };
+  result.unlinkedSources = await pruneUnlinkedSources(ctx, new Date(cutoff), dryRun);
   let token: string | undefined;
   do {
     const page = await ctx.s3.send(

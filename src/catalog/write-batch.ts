@@ -53,19 +53,30 @@ async function upsertProducts(tx: Executor, target: BatchTarget, products: reado
  * The source ids of `urls` (distinct), creating pending sources for URLs never seen before.
  * Returns how many were created: those are the downloads this batch adds.
  * Safe under concurrency: ON CONFLICT DO NOTHING waits for another transaction inserting the same URL
- * and skips it; the SELECT after it (a new statement) then sees that row. Existing sources are
- * neither locked nor rewritten, so workers holding them are not stalled.
+ * and skips it; the SELECT after it (a new statement) then sees that row. The SELECT holds the sources
+ * FOR KEY SHARE until commit, which keeps media-gc from deleting one this import is about to link
+ * (it skips locked rows) and does not conflict with workers updating them. A source media-gc deleted
+ * just before is simply created again.
  */
 async function ensureSources(tx: Executor, urls: readonly string[]) {
-  const { rows: created } = await tx.execute(sql`
-    INSERT INTO image_sources (source_url)
-    SELECT DISTINCT u FROM unnest(${sql.param(urls)}::text[]) AS u
-     WHERE NOT EXISTS (SELECT 1 FROM image_sources s WHERE s.source_url = u)
-    ON CONFLICT (source_url) DO NOTHING
-    RETURNING 1`);
-  const { rows } = await tx.execute<{ id: string; source_url: string }>(sql`
-    SELECT id, source_url FROM image_sources WHERE source_url = ANY(${sql.param(urls)}::text[])`);
-  return { idByUrl: new Map(rows.map((row) => [row.source_url, Number(row.id)])), created: created.length };
+  const idByUrl = new Map<string, number>();
+  let created = 0;
+  let missing = [...new Set(urls)];
+  for (let round = 0; missing.length > 0; round++) {
+    if (round === 3) throw new Error(`image sources for ${missing.length} URLs vanished three times while being linked`);
+    const { rows: inserted } = await tx.execute(sql`
+      INSERT INTO image_sources (source_url)
+      SELECT u FROM unnest(${sql.param(missing)}::text[]) AS u
+       WHERE NOT EXISTS (SELECT 1 FROM image_sources s WHERE s.source_url = u)
+      ON CONFLICT (source_url) DO NOTHING
+      RETURNING 1`);
+    created += inserted.length;
+    const { rows } = await tx.execute<{ id: string; source_url: string }>(sql`
+      SELECT id, source_url FROM image_sources WHERE source_url = ANY(${sql.param(missing)}::text[]) FOR KEY SHARE`);
+    for (const row of rows) idByUrl.set(row.source_url, Number(row.id));
+    missing = missing.filter((url) => !idByUrl.has(url));
+  }
+  return { idByUrl, created };
 }
 
 /**

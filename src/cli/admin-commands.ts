@@ -142,7 +142,7 @@ export function registerAdminCommands(program: Command, json: Option): void {
         const result = await collectOrphanMedia(ctx, { dryRun: Boolean(options.dryRun) });
         emit(Boolean(options.json), result, () =>
           [
-            `${result.scanned} objects scanned, ${result.orphans} orphans ${result.dryRun ? 'would be deleted' : `deleted`}`,
+            `${result.unlinkedSources} image sources no product links and ${result.orphans} of ${result.scanned} objects ${result.dryRun ? 'would be deleted' : 'deleted'}`,
             ...result.examples.map((key) => `  ${key}`),
           ].join('\n'),
         );

@@ -62,3 +62,62 @@ describe('media-gc: WebP objects no image refers to any more', () => {
     expect(left).toContain(replacedKey);
   });
 });
+
+describe('media-gc: image sources no product links any more', () => {
+  let env: TestEnvironment;
+  let ctx: AppContext;
+  let cdn: FixtureCdn;
+
+  beforeAll(async () => {
+    cdn = await startFixtureCdn();
+    env = await startTestEnvironment({ FETCH_ALLOW_HOSTS: '127.0.0.1' });
+    ctx = env.ctx;
+    for (const name of ['old', 'new', 'kept', 'relinked']) {
+      cdn.set(`/${name}.jpg`, { body: await renderSampleImage({ label: name, width: 200, height: 150, format: 'jpeg', hue: name.length * 70 }) });
+    }
+  });
+  afterAll(async () => {
+    await env?.stop();
+    await cdn?.close();
+  });
+
+  const sourceOf = async (path: string) =>
+    (await ctx.pool.query(`SELECT id, s3_key FROM image_sources WHERE source_url = $1`, [cdn.url(path)])).rows[0];
+
+  it('deletes a source whose URL the supplier replaced, and its object; skips one an import is linking right now', async () => {
+    const product = await seedProduct(ctx, 'prune', 'P-1', [cdn.url('/old.jpg'), cdn.url('/kept.jpg')]);
+    await seedProduct(ctx, 'prune', 'P-2', [cdn.url('/relinked.jpg')]);
+    await enqueuePendingImages(ctx);
+    await runLocalWorker(ctx, { untilIdle: true });
+    const old = await sourceOf('/old.jpg');
+    const relinked = await sourceOf('/relinked.jpg');
+    // The supplier replaced old.jpg; P-2 dropped relinked.jpg, but an import is linking it again (uncommitted).
+    await ctx.pool.query(`DELETE FROM product_images WHERE source_id IN ($1, $2)`, [old.id, relinked.id]);
+    const importing = await ctx.pool.connect();
+    try {
+      await importing.query('BEGIN');
+      await importing.query(`INSERT INTO product_images (product_id, position, source_id) VALUES ($1, 3, $2)`, [product.productId, relinked.id]);
+
+      expect(await collectOrphanMedia(ctx, { graceSeconds: 0, dryRun: true })).toMatchObject({ unlinkedSources: 2, deleted: 0 });
+      const swept = await collectOrphanMedia(ctx, { graceSeconds: 0 });
+
+      expect(swept).toMatchObject({ unlinkedSources: 1, orphans: 1, deleted: 1, examples: [old.s3_key] });
+      await importing.query('COMMIT');
+    } finally {
+      importing.release();
+    }
+    expect(await sourceOf('/old.jpg')).toBeUndefined();
+    expect(await sourceOf('/relinked.jpg')).toMatchObject({ s3_key: relinked.s3_key });
+    expect((await sourceOf('/kept.jpg')).s3_key).toBeTruthy();
+    const keys = ((await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.config.buckets.media }))).Contents ?? []).map((o) => o.Key);
+    expect(keys).not.toContain(old.s3_key);
+    expect(keys).toContain(relinked.s3_key);
+  });
+
+  it('a pruned URL that comes back in a later file is a new pending source', async () => {
+    await seedProduct(ctx, 'prune', 'P-3', [cdn.url('/old.jpg')]);
+    const again = await sourceOf('/old.jpg');
+    expect(again).toMatchObject({ s3_key: null });
+    expect((await enqueuePendingImages(ctx)).enqueued).toBe(1);
+  });
+});
