@@ -46,7 +46,9 @@ describe.runIf(Boolean(process.env.DATABASE_URL))('row locks an import takes, ag
       // While this transaction is open, another session must get the rows at once.
       const products = await other.query(`SELECT id FROM products FOR UPDATE NOWAIT`);
       const links = await other.query(`SELECT id FROM product_images FOR UPDATE NOWAIT`);
-      const sources = await other.query(`SELECT id FROM image_sources FOR UPDATE NOWAIT`);
+      // A worker's UPDATE of a source takes FOR NO KEY UPDATE; the import holds its sources FOR KEY
+      // SHARE (so media-gc cannot delete them), which does not conflict with it.
+      const sources = await other.query(`SELECT id FROM image_sources FOR NO KEY UPDATE NOWAIT`);
       expect(products.rowCount).toBe(3);
       expect(links.rowCount).toBe(3);
       expect(sources.rowCount).toBe(3);
