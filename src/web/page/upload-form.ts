@@ -21,7 +21,9 @@ const describeUpload = (r: Upload) =>
   (r.duplicateOf ? ` (same file as #${r.duplicateOf})` : '') +
   (r.reimportOf ? ` (same file as #${r.reimportOf}, but the supplier's settings changed since: importing again)` : '') +
   (r.run ? ': a run is scheduled to import it now' : '') +
-  (r.imports.length ? `: ${r.imports.map((i) => `${i.rowsImported}/${i.rowsTotal} rows, ${i.imagesPending} images`).join('; ')}` : '');
+  (r.imports.length
+    ? `: ${r.imports.map((i) => `import #${i.importId} ${i.status}, ${i.rowsImported}/${i.rowsTotal} rows, ${i.imagesPending} images${i.error ? ` (${i.error})` : ''}`).join('; ')}`
+    : '');
 
 /**
  * The upload form: "Preview" shows the dry run, "Import" stores the file and registers the import.
