@@ -1,26 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
 import { buildCsv } from '../helpers/spreadsheets.ts';
-
-const cliPath = new URL('../../src/cli.ts', import.meta.url).pathname;
 
 describe('CLI admin commands, as separate processes on one DATA_DIR', () => {
   let dataDir: string;
 
-  /** Runs the CLI like a user would, on the embedded stack persisted in dataDir. */
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const { DATABASE_URL: _shared, ...env } = process.env;
-      execFile(
-        process.execPath,
-        [cliPath, ...args],
-        { env: { ...env, DATA_DIR: dataDir, LOCAL_AWS_PORT: '0', DEMO_CDN_PORT: '0', LOG_LEVEL: 'ERROR' }, cwd: dataDir },
-        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const cli = (...args: string[]) => runCli(dataDir, args);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'catalog-cli-'));
