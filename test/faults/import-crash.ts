@@ -5,6 +5,7 @@ import type { FixtureCdn } from '../../src/local/fixture-cdn.ts';
 import { runLocalWorker } from '../../src/local/local-worker.ts';
 import { renderSampleImage } from '../../src/local/sample-images.ts';
 import { RunTrigger, runTick } from '../../src/scheduled/run-tick.ts';
+import { withImportDyingAtSku } from '../helpers/catalog.ts';
 import { checkPipelineInvariants } from '../helpers/invariants.ts';
 import { buildCsv } from '../helpers/spreadsheets.ts';
 import { describeImages, resultFrom, type ScenarioResult } from './outcome.ts';
@@ -54,19 +55,7 @@ export async function runImportCrashScenario(ctx: AppContext, cdn: FixtureCdn): 
   cdn.set('/import-crash/late.jpg', { body: await renderSampleImage({ label: 'LATE', width: 160, height: 120, format: 'jpeg', hue: 333 }) });
   const { importId, sourceKey } = await registerUpload(ctx, { supplierCode: SUPPLIER, fileName: 'catalog.csv', body: Buffer.from(buildCsv(catalog(cdn))) });
 
-  await ctx.pool.query(`
-    CREATE FUNCTION import_crash_terminate() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.sku = '${DIES_AT}' THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
-      RETURN NEW;
-    END $$`);
-  await ctx.pool.query(`CREATE TRIGGER import_crash_terminate BEFORE INSERT ON products FOR EACH ROW EXECUTE FUNCTION import_crash_terminate()`);
-  try {
-    await runTick(ctx, RunTrigger.schedule);
-  } finally {
-    await ctx.pool.query(`DROP TRIGGER import_crash_terminate ON products`);
-    await ctx.pool.query(`DROP FUNCTION import_crash_terminate()`);
-  }
+  await withImportDyingAtSku(ctx, DIES_AT, () => runTick(ctx, RunTrigger.schedule));
   const crashed = await importState(ctx, importId);
   await runLocalWorker(ctx, { untilIdle: true });
 

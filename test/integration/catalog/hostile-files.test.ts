@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverUploads } from '../../../src/catalog/discover-uploads.ts';
 import { importPendingUploads } from '../../../src/catalog/import-pending-uploads.ts';
 import type { AppContext } from '../../../src/context.ts';
+import { dropUpload } from '../../helpers/catalog.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
 import { buildCsv, buildXlsx, buildZip, xlsxParts } from '../../helpers/spreadsheets.ts';
 
@@ -25,7 +25,7 @@ afterAll(() => env?.stop());
 
 /** Drops `body` into the uploads bucket, as a supplier's sync would, and runs the tick's import. */
 async function importDropped(supplier: string, fileName: string, body: Buffer) {
-  await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.buckets.uploads, Key: `uploads/${supplier}/${fileName}`, Body: body }));
+  await dropUpload(ctx, supplier, fileName, body);
   expect(await discoverUploads(ctx)).toBe(1);
   const summaries = await importPendingUploads(ctx);
   expect(summaries).toHaveLength(1);

@@ -6,6 +6,7 @@ import { importSpreadsheet } from '../../../src/catalog/import-spreadsheet.ts';
 import { registerUpload } from '../../../src/catalog/register-upload.ts';
 import { type AppContext, createAwsClients } from '../../../src/context.ts';
 import { type AwsProxy, startAwsProxy } from '../../helpers/aws-proxy.ts';
+import { withImportDyingAtSku } from '../../helpers/catalog.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
 import { buildCsv } from '../../helpers/spreadsheets.ts';
 
@@ -136,16 +137,8 @@ describe('short transactions: parse, then merge in batches', () => {
     const { importId, sourceKey } = await upload('resume', catalog(1800, 'Resumed', 'up'));
     // The importing connection is killed while it merges its third batch of 500 (a crash of its
     // database session). Workers and other imports are untouched: only the importing backend dies.
-    await ctx.pool.query(`
-      CREATE FUNCTION die_on_sku_1200() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.sku = 'SKU-1200' THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
-        RETURN NEW;
-      END $$`);
-    await ctx.pool.query(`CREATE TRIGGER die_on_sku_1200 BEFORE INSERT ON products FOR EACH ROW EXECUTE FUNCTION die_on_sku_1200()`);
     const body = Buffer.from(buildCsv(catalog(1800, 'Resumed', 'up')));
-    const first = await importSpreadsheet(ctx, importId, Readable.from([body]), 'csv');
-    await ctx.pool.query(`DROP TRIGGER die_on_sku_1200 ON products`);
+    const first = await withImportDyingAtSku(ctx, 'SKU-1200', () => importSpreadsheet(ctx, importId, Readable.from([body]), 'csv'));
 
     expect(first).toMatchObject({ status: 'merging', error: expect.stringMatching(/terminat/) });
     const { rows: [stalled] } = await ctx.pool.query(

@@ -1,8 +1,6 @@
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importSpreadsheet } from '../../../src/catalog/import-spreadsheet.ts';
-import { registerUpload } from '../../../src/catalog/register-upload.ts';
 import type { AppContext } from '../../../src/context.ts';
+import { importFile, rowErrorsOf } from '../../helpers/catalog.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
 import { buildCsv, buildXlsx, catalogRows } from '../../helpers/spreadsheets.ts';
 
@@ -13,13 +11,6 @@ beforeAll(async () => {
   ctx = env.ctx;
 });
 afterAll(() => env?.stop());
-
-/** Registers `body` for `supplier` and imports it straight from memory. */
-async function importFile(supplier: string, fileName: string, body: Buffer | string, context: AppContext = ctx) {
-  const bytes = Buffer.from(body);
-  const { importId } = await registerUpload(context, { supplierCode: supplier, fileName, body: bytes });
-  return importSpreadsheet(context, importId, Readable.from([bytes]), fileName.endsWith('.xlsx') ? 'xlsx' : 'csv');
-}
 
 async function productsOf(supplier: string) {
   const { rows } = await ctx.pool.query(
@@ -42,14 +33,6 @@ async function imagesOf(supplier: string) {
   return rows;
 }
 
-async function rowErrorsOf(importId: number) {
-  const { rows } = await ctx.pool.query(
-    `SELECT row_number, "column", severity, message FROM import_row_errors WHERE import_id = $1 ORDER BY id`,
-    [importId],
-  );
-  return rows;
-}
-
 async function importRow(importId: number) {
   const { rows } = await ctx.pool.query(`SELECT * FROM imports WHERE id = $1`, [importId]);
   return rows[0];
@@ -62,7 +45,7 @@ describe('importSpreadsheet', () => {
       ['CH-1', 'Chair', 'oak', 'https://cdn.test/ch-3.jpg|https://cdn.test/ch-4.jpg', 'https://cdn.test/ch-2.jpg', 'https://cdn.test/ch-1.jpg'],
       ['TB-1', 'Table', null, null, null, { text: 'https://cdn.test/tb-1.jpg', hyperlink: 'https://cdn.test/tb-1.jpg' }],
     ]);
-    const summary = await importFile('xlsxco', 'catalog.xlsx', body);
+    const summary = await importFile(ctx, 'xlsxco', 'catalog.xlsx', body);
 
     expect(summary).toEqual({
       importId: summary.importId,
@@ -97,7 +80,7 @@ describe('importSpreadsheet', () => {
       ],
       { delimiter: ';', bom: true, newline: '\r\n' },
     );
-    const summary = await importFile('csvco', 'catalog.csv', body);
+    const summary = await importFile(ctx, 'csvco', 'catalog.csv', body);
     expect(summary).toMatchObject({ status: 'done', rowsImported: 1, imagesPending: 3 });
     expect(await productsOf('csvco')).toMatchObject([{ sku: 'P-1', title: 'Lamp', fields: { Price: '9,90' } }]);
     expect((await imagesOf('csvco')).map((i) => i.source_url)).toEqual([
@@ -117,10 +100,10 @@ describe('importSpreadsheet', () => {
       ['A', 'Alpha again', '', '', ''],
       ['M', 'Many', '', '', eleven],
     ]);
-    const summary = await importFile('badrows', 'catalog.csv', body);
+    const summary = await importFile(ctx, 'badrows', 'catalog.csv', body);
 
     expect(summary).toMatchObject({ status: 'done', rowsTotal: 4, rowsImported: 2, rowsFailed: 2, warnings: 1, productsUpserted: 2 });
-    expect(await rowErrorsOf(summary.importId)).toEqual([
+    expect(await rowErrorsOf(ctx, summary.importId)).toEqual([
       { row_number: 2, column: 'Image 2', severity: 'error', message: 'image URL "not a url" is not a URL' },
       { row_number: 3, column: 'SKU', severity: 'error', message: 'SKU is empty' },
       { row_number: 5, column: 'SKU', severity: 'error', message: 'duplicate SKU "A": first on row 2; this row is ignored' },
@@ -137,12 +120,12 @@ describe('importSpreadsheet', () => {
 
   it('changes nothing when the same file is imported again', async () => {
     const body = buildCsv(catalogRows(1200));
-    const first = await importFile('twice', 'catalog.csv', body);
+    const first = await importFile(ctx, 'twice', 'catalog.csv', body);
     expect(first).toMatchObject({ status: 'done', rowsImported: 1200, productsUpserted: 1200, imagesPending: 2400 });
     const productsBefore = await productsOf('twice');
     const imagesBefore = await imagesOf('twice');
 
-    const second = await importFile('twice', 'catalog.csv', body);
+    const second = await importFile(ctx, 'twice', 'catalog.csv', body);
 
     expect(second).toMatchObject({ status: 'done', rowsImported: 1200, productsUpserted: 0, imagesPending: 0 });
     expect(await productsOf('twice')).toEqual(productsBefore);
@@ -154,7 +137,7 @@ describe('importSpreadsheet', () => {
       ['SKU', 'Image 1', 'Image 2', 'Image 3'],
       ['S1', 'https://cdn.test/1.jpg', 'https://cdn.test/2.jpg', 'https://cdn.test/3.jpg'],
     ]);
-    await importFile('changes', 'v1.csv', v1);
+    await importFile(ctx, 'changes', 'v1.csv', v1);
     await ctx.pool.query(
       `UPDATE image_sources src SET status = 'done', attempts = 1, url = 'https://media.test/' || pi.position || '.webp', s3_key = 'k' || pi.position
          FROM product_images pi
@@ -170,7 +153,7 @@ describe('importSpreadsheet', () => {
       ['SKU', 'Image 1', 'Image 2'],
       ['S1', 'https://cdn.test/1.jpg', 'https://cdn.test/2-new.jpg'],
     ]);
-    const summary = await importFile('changes', 'v2.csv', v2);
+    const summary = await importFile(ctx, 'changes', 'v2.csv', v2);
 
     expect(summary).toMatchObject({ status: 'done', imagesPending: 1 });
     expect((await imagesOf('changes')).map(({ position, source_url, status, attempts, url }) => ({ position, source_url, status, attempts, url }))).toEqual([
@@ -181,18 +164,18 @@ describe('importSpreadsheet', () => {
   });
 
   it('leaves existing images alone when the file has no image column', async () => {
-    await importFile('noimages', 'v1.csv', buildCsv([['SKU', 'Image'], ['S1', 'https://cdn.test/1.jpg']]));
-    const summary = await importFile('noimages', 'v2.csv', buildCsv([['SKU', 'Name'], ['S1', 'Renamed']]));
+    await importFile(ctx, 'noimages', 'v1.csv', buildCsv([['SKU', 'Image'], ['S1', 'https://cdn.test/1.jpg']]));
+    const summary = await importFile(ctx, 'noimages', 'v2.csv', buildCsv([['SKU', 'Name'], ['S1', 'Renamed']]));
     expect(summary).toMatchObject({ status: 'done', productsUpserted: 1 });
     expect((await imagesOf('noimages')).map((i) => i.source_url)).toEqual(['https://cdn.test/1.jpg']);
   });
 
   it('uses the supplier column mapping over the guesses', async () => {
-    await importFile('mapped', 'seed.csv', buildCsv([['SKU'], ['seed']]));
+    await importFile(ctx, 'mapped', 'seed.csv', buildCsv([['SKU'], ['seed']]));
     await ctx.pool.query(`UPDATE suppliers SET column_mapping = $1 WHERE code = 'mapped'`, [
       JSON.stringify({ sku: 'Ref', title: 'Label', images: ['Pic'] }),
     ]);
-    await importFile('mapped', 'mapped.csv', buildCsv([['SKU', 'Ref', 'Label', 'Pic'], ['ignored', 'R-1', 'Widget', 'https://cdn.test/r1.jpg']]));
+    await importFile(ctx, 'mapped', 'mapped.csv', buildCsv([['SKU', 'Ref', 'Label', 'Pic'], ['ignored', 'R-1', 'Widget', 'https://cdn.test/r1.jpg']]));
     expect(await productsOf('mapped')).toMatchObject([
       { sku: 'R-1', title: 'Widget', fields: { SKU: 'ignored' } },
       { sku: 'seed' },
@@ -204,7 +187,7 @@ describe('importSpreadsheet', () => {
     ['a file without SKU column', 'catalog.csv', buildCsv([['Name', 'Price'], ['Chair', '10']]), /no SKU column.*found: Name, Price/],
     ['a text file named xlsx', 'catalog.xlsx', 'SKU,Name\nA,B\n', /zip signature/],
   ])('fails %s and writes nothing', async (_name, fileName, body, reason) => {
-    const summary = await importFile('refused', fileName, body);
+    const summary = await importFile(ctx, 'refused', fileName, body);
     expect(summary).toMatchObject({ status: 'failed', rowsTotal: 0, productsUpserted: 0, error: expect.stringMatching(reason) });
     expect(await importRow(summary.importId)).toMatchObject({ status: 'failed', error: expect.stringMatching(reason) });
     expect(await productsOf('refused')).toEqual([]);
@@ -212,15 +195,15 @@ describe('importSpreadsheet', () => {
 
   it('writes nothing when the file breaks after several batches', async () => {
     const body = `${buildCsv(catalogRows(1100))}X-1,"never closed\n`;
-    const summary = await importFile('broken', 'catalog.csv', body);
+    const summary = await importFile(ctx, 'broken', 'catalog.csv', body);
     expect(summary).toMatchObject({ status: 'failed', error: expect.stringMatching(/CSV parse error after row 1101/) });
     expect(await productsOf('broken')).toEqual([]);
-    expect(await rowErrorsOf(summary.importId)).toEqual([]);
+    expect(await rowErrorsOf(ctx, summary.importId)).toEqual([]);
   });
 
   it('fails a file with more rows than MAX_ROWS', async () => {
     const limited = { ...ctx, config: { ...ctx.config, limits: { ...ctx.config.limits, maxRows: 3 } } };
-    const summary = await importFile('toolong', 'catalog.csv', buildCsv(catalogRows(4)), limited);
+    const summary = await importFile(limited, 'toolong', 'catalog.csv', buildCsv(catalogRows(4)));
     expect(summary).toMatchObject({ status: 'failed', error: 'more than 3 rows (MAX_ROWS): split the file' });
     expect(await productsOf('toolong')).toEqual([]);
   });

@@ -1,10 +1,9 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateSupplierSettings } from '../../../src/admin/suppliers/update-supplier-settings.ts';
-import { importSpreadsheet } from '../../../src/catalog/import-spreadsheet.ts';
 import { readCsvRows } from '../../../src/catalog/read-csv.ts';
-import { registerUpload } from '../../../src/catalog/register-upload.ts';
 import type { AppContext } from '../../../src/context.ts';
+import { importFile, rowErrorsOf } from '../../helpers/catalog.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
 import { platformFixture } from '../../helpers/platform-files.ts';
 import { buildXlsx } from '../../helpers/spreadsheets.ts';
@@ -17,12 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => env?.stop());
 
-async function importFile(supplier: string, fileName: string, body: Buffer) {
-  const { importId } = await registerUpload(ctx, { supplierCode: supplier, fileName, body });
-  return importSpreadsheet(ctx, importId, Readable.from([body]), fileName.endsWith('.xlsx') ? 'xlsx' : 'csv');
-}
-
-const importFixture = (supplier: string, fixture: string) => importFile(supplier, fixture, platformFixture(fixture));
+const importFixture = (supplier: string, fixture: string) => importFile(ctx, supplier, fixture, platformFixture(fixture));
 
 /** A fixture's cells saved as .xlsx, as a supplier who opened the export in Excel would send it. */
 async function fixtureAsXlsx(fixture: string): Promise<Buffer> {
@@ -41,14 +35,6 @@ async function catalogOf(supplier: string) {
        FROM products p JOIN suppliers su ON su.id = p.supplier_id
       WHERE su.code = $1 ORDER BY p.id`,
     [supplier],
-  );
-  return rows;
-}
-
-async function reportOf(importId: number) {
-  const { rows } = await ctx.pool.query(
-    `SELECT row_number, "column", severity, message FROM import_row_errors WHERE import_id = $1 ORDER BY id`,
-    [importId],
   );
   return rows;
 }
@@ -94,11 +80,11 @@ describe('importing platform exports', () => {
     expect(catalog[0]!.fields).toMatchObject({ Vendor: 'partners-demo', Type: 'Shirts', 'Option1 Name': 'Size' });
     expect(JSON.parse(catalog[0]!.fields.variants!).map((v: Record<string, string>) => v['Variant SKU'])).toEqual(['OBS-S', 'OBS-M', 'OBS-L']);
     expect(JSON.parse(catalog[1]!.fields.variants!)).toEqual([expect.objectContaining({ 'Variant Price': '80.00' })]);
-    expect(await reportOf(summary.importId)).toEqual([]);
+    expect(await rowErrorsOf(ctx, summary.importId)).toEqual([]);
   });
 
   it('Shopify saved as xlsx: the same products, since the layout, not the container, decides', async () => {
-    const summary = await importFile('shopify-xlsx', 'products_export.xlsx', await fixtureAsXlsx('shopify-products.csv'));
+    const summary = await importFile(ctx, 'shopify-xlsx', 'products_export.xlsx', await fixtureAsXlsx('shopify-products.csv'));
 
     expect(summary).toMatchObject({ status: 'done', rowsTotal: 8, rowsImported: 3, rowsFailed: 0, rowsMerged: 5 });
     expect((await catalogOf('shopify-xlsx')).map((p) => [p.sku, p.images.length])).toEqual([
@@ -113,7 +99,7 @@ describe('importing platform exports', () => {
 
     expect(summary).toMatchObject({ status: 'done', rowsTotal: 4, rowsImported: 3, rowsFailed: 0, rowsMerged: 1, imagesPending: 0 });
     expectCountsAddUp(summary);
-    const report = await reportOf(summary.importId);
+    const report = await rowErrorsOf(ctx, summary.importId);
     expect(report.map((r) => [r.row_number, r.column, r.severity])).toEqual([
       [2, 'base_image', 'error'],
       [4, 'base_image', 'error'],
@@ -144,7 +130,7 @@ describe('importing platform exports', () => {
     // The shared image is one source linked by both products.
     const { rows } = await ctx.pool.query(`SELECT count(*)::int AS n FROM image_sources WHERE source_url = $1`, [`${media}/m/j/mj01-orange_main.jpg`]);
     expect(rows[0].n).toBe(1);
-    expect(await reportOf(summary.importId)).toEqual([]);
+    expect(await rowErrorsOf(ctx, summary.importId)).toEqual([]);
   });
 
   it('WooCommerce: SKU as key, Images split, variations keep their Parent, an empty SKU keyed by ID', async () => {
@@ -166,7 +152,7 @@ describe('importing platform exports', () => {
       { sku: 'id:47', title: 'V-Neck T-Shirt - Blue', parent: 'woo-vneck-tee', images: [`${uploads}vnech-tee-blue-1.jpg`] },
       { sku: 'woo-beanie', title: 'Beanie', parent: undefined, images: [`${uploads}beanie-2.jpg`] },
     ]);
-    expect(await reportOf(summary.importId)).toEqual([
+    expect(await rowErrorsOf(ctx, summary.importId)).toEqual([
       { row_number: 5, column: 'SKU', severity: 'warning', message: expect.stringMatching(/^SKU is empty on 1 row .*keyed by ID as "id:<ID>"/) },
     ]);
   });
@@ -196,7 +182,7 @@ describe('importing platform exports', () => {
       ['OBS-L', 1],
     ]);
     expectCountsAddUp(summary);
-    const report = await reportOf(summary.importId);
+    const report = await rowErrorsOf(ctx, summary.importId);
     expect(report).toContainEqual({
       row_number: 1,
       column: 'Variant Image',

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getImportReport } from '../../../src/admin/row-errors.ts';
@@ -9,6 +8,7 @@ import { claimNextUpload } from '../../../src/catalog/import-records.ts';
 import { recordImportFailure } from '../../../src/catalog/import-spreadsheet.ts';
 import type { AppContext } from '../../../src/context.ts';
 import { runTick } from '../../../src/scheduled/run-tick.ts';
+import { dropUpload } from '../../helpers/catalog.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
 import { imageRow, seedProduct } from '../../helpers/seed.ts';
 import { buildCsv } from '../../helpers/spreadsheets.ts';
@@ -22,11 +22,6 @@ beforeAll(async () => {
 afterAll(() => env?.stop());
 
 const fixtures = join(import.meta.dirname, '../../fixtures/csv');
-
-/** Drops a file into the uploads bucket as a supplier's sync would; the next tick registers it. */
-async function drop(supplier: string, fileName: string, body: Buffer) {
-  await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.buckets.uploads, Key: `uploads/${supplier}/${fileName}`, Body: body }));
-}
 
 async function importsOf(supplier: string) {
   const { rows } = await ctx.pool.query<{ id: number; file_name: string; status: string; error: string | null; rows_imported: number }>(
@@ -49,14 +44,15 @@ describe('one poison file never stops a scheduled run', () => {
   it('imports the good files, fails the poison one with its reason, and still enqueues the images', async () => {
     // Prepare: the defects of issue 10, each in its own supplier's drop, plus a good file behind the poison one.
     const padding = 'x'.repeat(5000);
-    await drop('poison', '1-latin1.csv', Buffer.from(`SKU,Name,Notes\nP-1,Chair,${padding}\nP-2,Caf\xe9 table,x\n`, 'latin1'));
-    await drop(
+    await dropUpload(ctx, 'poison', '1-latin1.csv', Buffer.from(`SKU,Name,Notes\nP-1,Chair,${padding}\nP-2,Caf\xe9 table,x\n`, 'latin1'));
+    await dropUpload(
+      ctx,
       'poison',
       '2-good.csv',
       Buffer.from(buildCsv([['SKU', 'Name', 'Image'], ['G-1', 'Good chair', 'https://img.example.test/g-1.jpg']])),
     );
-    await drop('nul', 'nul.csv', Buffer.from(`SKU,Name,Notes\nN-1,First,${padding}\nN-2,Bad\0name,x\nN-3,Last,y\n`));
-    await drop('mixed', 'crlf-header-lf-rows.csv', await readFile(join(fixtures, 'crlf-header-lf-rows.csv')));
+    await dropUpload(ctx, 'nul', 'nul.csv', Buffer.from(`SKU,Name,Notes\nN-1,First,${padding}\nN-2,Bad\0name,x\nN-3,Last,y\n`));
+    await dropUpload(ctx, 'mixed', 'crlf-header-lf-rows.csv', await readFile(join(fixtures, 'crlf-header-lf-rows.csv')));
 
     // Act
     const tick = await runTick(ctx, 'schedule');
@@ -127,7 +123,7 @@ describe('one poison file never stops a scheduled run', () => {
 describe('an import with no valid row', () => {
   it('ends rejected with why, and its report starts with that reason', async () => {
     const rows = [['SKU', 'Name', 'Image'], ...Array.from({ length: 21 }, (_, i) => ['', `Nameless ${i + 1}`, `https://img.example.test/${i}.jpg`])];
-    await drop('empty-skus', 'export.csv', Buffer.from(buildCsv(rows)));
+    await dropUpload(ctx, 'empty-skus', 'export.csv', Buffer.from(buildCsv(rows)));
 
     const tick = await runTick(ctx, 'schedule');
 
@@ -156,7 +152,7 @@ describe('an import with no valid row', () => {
   });
 
   it('does not hold back the supplier\'s next upload', async () => {
-    await drop('empty-skus', 'fixed.csv', Buffer.from(buildCsv([['SKU', 'Name'], ['E-1', 'Named at last']])));
+    await dropUpload(ctx, 'empty-skus', 'fixed.csv', Buffer.from(buildCsv([['SKU', 'Name'], ['E-1', 'Named at last']])));
     const tick = await runTick(ctx, 'schedule');
     expect(tick.imports.map((i) => i.status)).toEqual(['done']);
     expect(await skusOf('empty-skus')).toEqual(['E-1']);

@@ -1,10 +1,7 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import pg from 'pg';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requeueFailedImages } from '../../../src/admin/requeue-failed.ts';
-import { importSpreadsheet } from '../../../src/catalog/import-spreadsheet.ts';
-import { registerUpload } from '../../../src/catalog/register-upload.ts';
 import type { AppContext } from '../../../src/context.ts';
 import { createImageFetcher } from '../../../src/images/fetch.ts';
 import { claimSourcesForProcessing, markSourceFailed, markSourcesDone } from '../../../src/images/image-rows.ts';
@@ -13,6 +10,7 @@ import { type FixtureCdn, startFixtureCdn } from '../../../src/local/fixture-cdn
 import { runLocalWorker } from '../../../src/local/local-worker.ts';
 import { renderSampleImage } from '../../../src/local/sample-images.ts';
 import { enqueuePendingImages } from '../../../src/queue/enqueue.ts';
+import { importFile } from '../../helpers/catalog.ts';
 import { itOnServer, startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
 import { buildCsv } from '../../helpers/spreadsheets.ts';
 
@@ -38,9 +36,7 @@ afterAll(async () => {
 
 async function importCsv(supplier: string, rows: string[][]) {
   const padded = rows.map((row) => [...row, ...Array<string>(4 - row.length).fill('')]);
-  const body = Buffer.from(buildCsv([['SKU', 'Image 1', 'Image 2', 'Image 3'], ...padded]));
-  const { importId } = await registerUpload(ctx, { supplierCode: supplier, fileName: 'catalog.csv', body });
-  return importSpreadsheet(ctx, importId, Readable.from([body]), 'csv');
+  return importFile(ctx, supplier, 'catalog.csv', buildCsv([['SKU', 'Image 1', 'Image 2', 'Image 3'], ...padded]));
 }
 
 async function imageUrls(supplier: string, sku: string): Promise<string[]> {
