@@ -2,7 +2,7 @@ import type { ColumnMapping } from '../../db/schema.ts';
 import { CatalogError, CatalogErrorKind } from '../errors.ts';
 import { planColumns, type Column, type ColumnPlan } from '../header-mapping.ts';
 import { Severity, validateRow, type SheetRow } from '../row-validation.ts';
-import { cellOf, columnNamed, duplicateIssue, noColumns, type FormatReader, type ReaderOutput } from './format-reader.ts';
+import { cellOf, columnNamed, duplicateIssue, noColumns, type FormatReader, type FormatReaderFactory, type ReaderOutput } from './format-reader.ts';
 
 /** A platform's own columns for a one-row-per-product layout; the supplier's mapping wins over them. */
 export interface PlatformColumns {
@@ -36,6 +36,12 @@ export function planPlatformColumns(columns: readonly Column[], platform: Platfo
       ...mapping,
     },
   );
+}
+
+/** The reader for a one-row-per-product platform layout (WooCommerce, PrestaShop): its columns planned, then read row by row. */
+export function readPlatformRows(platform: PlatformColumns): FormatReaderFactory {
+  return (columns, settings, output) =>
+    readPlannedRows(planPlatformColumns(columns, platform, settings.columnMapping), columns, output, platform.idFallback);
 }
 
 /**

@@ -1,5 +1,4 @@
-import type { FormatReaderFactory } from './format-reader.ts';
-import { planPlatformColumns, readPlannedRows, type PlatformColumns } from './planned-rows.ts';
+import { readPlatformRows, type PlatformColumns } from './planned-rows.ts';
 
 /**
  * PrestaShop's product import CSV (semicolon-separated: `Product ID;Active (0/1);Name *;…;Reference #;…;
@@ -14,5 +13,4 @@ export const prestaShopColumns: PlatformColumns = {
   idFallback: 'Product ID',
 };
 
-export const readPrestaShop: FormatReaderFactory = (columns, settings, output) =>
-  readPlannedRows(planPlatformColumns(columns, prestaShopColumns, settings.columnMapping), columns, output, prestaShopColumns.idFallback);
+export const readPrestaShop = readPlatformRows(prestaShopColumns);

@@ -1,5 +1,4 @@
-import type { FormatReaderFactory } from './format-reader.ts';
-import { planPlatformColumns, readPlannedRows, type PlatformColumns } from './planned-rows.ts';
+import { readPlatformRows, type PlatformColumns } from './planned-rows.ts';
 
 /**
  * WooCommerce's product CSV (its importer's schema: ID, Type, SKU, Name, …, Images, Parent, …).
@@ -15,5 +14,4 @@ export const wooCommerceColumns: PlatformColumns = {
   idFallback: 'ID',
 };
 
-export const readWooCommerce: FormatReaderFactory = (columns, settings, output) =>
-  readPlannedRows(planPlatformColumns(columns, wooCommerceColumns, settings.columnMapping), columns, output, wooCommerceColumns.idFallback);
+export const readWooCommerce = readPlatformRows(wooCommerceColumns);
