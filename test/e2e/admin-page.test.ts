@@ -7,13 +7,9 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.ts';
 import { type FixtureCdn, startFixtureCdn } from '../../src/local/fixture-cdn.ts';
-import { createLocalScheduleControl } from '../../src/local/local-schedule.ts';
 import { runLocalWorker } from '../../src/local/local-worker.ts';
 import { renderSampleImage } from '../../src/local/sample-images.ts';
-import { runTick, RunTrigger } from '../../src/scheduled/run-tick.ts';
-import { createAdminApp } from '../../src/web/admin-app.ts';
-import { type ListeningApp, listenApp } from '../../src/web/listen.ts';
-import { startTestEnvironment, type TestEnvironment } from '../helpers/environment.ts';
+import { type AdminServer, startAdminServer } from '../helpers/admin-server.ts';
 import { buildCsv } from '../helpers/spreadsheets.ts';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -29,10 +25,9 @@ async function importProgress(page: Page) {
 }
 
 describe('admin page in a real browser', () => {
-  let env: TestEnvironment;
+  let admin: AdminServer;
   let ctx: AppContext;
   let cdn: FixtureCdn;
-  let server: ListeningApp;
   let browser: Browser;
   let workDir: string;
   const stopWorker = new AbortController();
@@ -44,10 +39,8 @@ describe('admin page in a real browser', () => {
     for (const [n, hue] of [[1, 20], [2, 200]] as const) {
       cdn.set(`/ok/${n}.jpg`, { body: await renderSampleImage({ label: `OK ${n}`, width: 320, height: 240, format: 'jpeg', hue }), contentType: 'image/jpeg' });
     }
-    env = await startTestEnvironment({ FETCH_ALLOW_HOSTS: '127.0.0.1', MAX_RECEIVES: '2' });
-    ctx = env.ctx;
-    const schedule = createLocalScheduleControl(ctx, () => runTick(ctx, RunTrigger.manual));
-    server = await listenApp(createAdminApp(ctx, { schedule, token }), 0);
+    admin = await startAdminServer(token, { FETCH_ALLOW_HOSTS: '127.0.0.1', MAX_RECEIVES: '2' });
+    ctx = admin.ctx;
     worker = runLocalWorker(ctx, { untilIdle: false, signal: stopWorker.signal });
     browser = await chromium.launch({
       executablePath: chromiumPath,
@@ -60,15 +53,14 @@ describe('admin page in a real browser', () => {
     await browser?.close();
     stopWorker.abort();
     await worker;
-    await server?.close();
-    await env?.stop();
+    await admin?.stop();
     await cdn?.close();
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
   it('uploads a spreadsheet, watches it finish, fixes the dead URLs and re-queues them until every image is done', { timeout: 240_000 }, async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await page.goto(`${server.url}/`);
+    await page.goto(`${admin.url}/`);
 
     // Sign in: the token stays in sessionStorage for the tab.
     await page.fill('#token-input', token);
@@ -122,7 +114,7 @@ describe('admin page in a real browser', () => {
 
   it("sets a supplier's format and image base URL, previews a file with them, then imports it", { timeout: 240_000 }, async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await page.goto(`${server.url}/`);
+    await page.goto(`${admin.url}/`);
     await page.fill('#token-input', token);
     await page.click('#token-form button[type=submit]');
     await page.waitForSelector('#app:not([hidden])');

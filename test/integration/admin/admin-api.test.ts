@@ -3,8 +3,8 @@ import type { AppContext } from '../../../src/context.ts';
 import { createLocalScheduleControl } from '../../../src/local/local-schedule.ts';
 import { runTick, RunTrigger } from '../../../src/scheduled/run-tick.ts';
 import { createAdminApp } from '../../../src/web/admin-app.ts';
-import { type ListeningApp, listenApp } from '../../../src/web/listen.ts';
-import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
+import { listenApp } from '../../../src/web/listen.ts';
+import { type AdminServer, startAdminServer } from '../../helpers/admin-server.ts';
 import { buildCsv } from '../../helpers/spreadsheets.ts';
 import { seedFailedImages } from './seed-failures.ts';
 
@@ -12,15 +12,14 @@ const token = 'test-admin-token-0123456789';
 const maxUploadBytes = 4096;
 
 describe('admin HTTP API', () => {
-  let env: TestEnvironment;
+  let admin: AdminServer;
   let ctx: AppContext;
-  let server: ListeningApp;
 
   const call = (path: string, init: RequestInit & { auth?: string | null } = {}) => {
     const { auth = token, ...rest } = init;
     const headers = new Headers(rest.headers);
     if (auth !== null) headers.set('authorization', `Bearer ${auth}`);
-    return fetch(`${server.url}${path}`, { ...rest, headers });
+    return fetch(`${admin.url}${path}`, { ...rest, headers });
   };
   const postJson = (path: string, body: unknown) =>
     call(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -33,15 +32,10 @@ describe('admin HTTP API', () => {
   };
 
   beforeAll(async () => {
-    env = await startTestEnvironment({ MAX_UPLOAD_BYTES: String(maxUploadBytes) });
-    ctx = env.ctx;
-    const schedule = createLocalScheduleControl(ctx, () => runTick(ctx, RunTrigger.manual));
-    server = await listenApp(createAdminApp(ctx, { schedule, token }), 0);
+    admin = await startAdminServer(token, { MAX_UPLOAD_BYTES: String(maxUploadBytes) });
+    ctx = admin.ctx;
   });
-  afterAll(async () => {
-    await server?.close();
-    await env?.stop();
-  });
+  afterAll(() => admin?.stop());
 
   it('will not start without ADMIN_TOKEN', () => {
     const schedule = createLocalScheduleControl(ctx, () => runTick(ctx, RunTrigger.manual));

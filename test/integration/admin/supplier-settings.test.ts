@@ -2,24 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uploadSpreadsheet } from '../../../src/admin/upload-spreadsheet.ts';
 import type { SpreadsheetPreview } from '../../../src/catalog/preview-spreadsheet.ts';
 import type { AppContext } from '../../../src/context.ts';
-import { createLocalScheduleControl } from '../../../src/local/local-schedule.ts';
-import { runTick, RunTrigger } from '../../../src/scheduled/run-tick.ts';
-import { createAdminApp } from '../../../src/web/admin-app.ts';
-import { type ListeningApp, listenApp } from '../../../src/web/listen.ts';
-import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
+import { type AdminServer, startAdminServer } from '../../helpers/admin-server.ts';
 import { buildCsv } from '../../helpers/spreadsheets.ts';
 
 const token = 'test-admin-token-0123456789';
 
 describe('supplier settings and the dry run over the HTTP API', () => {
-  let env: TestEnvironment;
+  let admin: AdminServer;
   let ctx: AppContext;
-  let server: ListeningApp;
 
   const call = (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     headers.set('authorization', `Bearer ${token}`);
-    return fetch(`${server.url}${path}`, { ...init, headers });
+    return fetch(`${admin.url}${path}`, { ...init, headers });
   };
   const patch = (code: string, body: unknown) =>
     call(`/api/supplier-settings/${code}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -27,15 +22,10 @@ describe('supplier settings and the dry run over the HTTP API', () => {
     (await ctx.pool.query(`SELECT name, format, column_mapping, image_base_url, settings_updated_at FROM suppliers WHERE code = $1`, [code])).rows[0];
 
   beforeAll(async () => {
-    env = await startTestEnvironment();
-    ctx = env.ctx;
-    const schedule = createLocalScheduleControl(ctx, () => runTick(ctx, RunTrigger.manual));
-    server = await listenApp(createAdminApp(ctx, { schedule, token }), 0);
+    admin = await startAdminServer(token);
+    ctx = admin.ctx;
   });
-  afterAll(async () => {
-    await server?.close();
-    await env?.stop();
-  });
+  afterAll(() => admin?.stop());
 
   it('creates a supplier with its settings, then changes one field and keeps the others', async () => {
     const created = await patch('magento-eu', {
