@@ -15,7 +15,9 @@ export interface EndToEndResult {
   done: number;
   /** Images in flight in the worker: pollers × min(batch size, WORKER_CONCURRENCY); the baseline uses the same. */
   inFlight: number;
-  worker: { imagesPerSecond: number; cpuMsPerImage: number; peakRssMb: number; invocations: number };
+  worker: { imagesPerSecond: number; cpuMsPerImage: number; peakRssMb: number; invocations: number; messagesPerBatch: number };
+  /** The worker's PostgreSQL statements (BEGIN/COMMIT included) and their summed wait, per image done. */
+  db: { roundTripsPerImage: number; msPerImage: number; calls: number; byStatement: WorkerRun['db']['byStatement'] };
   rawSharp: { imagesPerSecond: number; cpuMsPerImage: number };
   ratio: number;
 }
@@ -72,6 +74,13 @@ export async function benchEndToEnd(corpus: readonly CorpusImage[], count: numbe
         cpuMsPerImage: round(run.value.cpuMs / count, 1),
         peakRssMb: round(run.peakRssMb, 0),
         invocations: run.value.stats.invocations,
+        messagesPerBatch: round(run.value.stats.messages / run.value.stats.invocations, 1),
+      },
+      db: {
+        roundTripsPerImage: round(run.value.db.calls / rows[0]!.done, 2),
+        msPerImage: round(run.value.db.ms / rows[0]!.done, 2),
+        calls: run.value.db.calls,
+        byStatement: run.value.db.byStatement,
       },
       rawSharp: { imagesPerSecond: round(rawPerSecond), cpuMsPerImage: round(raw.cpuMs / count, 1) },
       ratio: round(imagesPerSecond / rawPerSecond),

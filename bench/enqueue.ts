@@ -2,6 +2,7 @@ import { queueDepth } from '../src/queue/queue-depth.ts';
 import type { AppContext } from '../src/context.ts';
 import { enqueuePendingImages } from '../src/queue/enqueue.ts';
 import { startTestEnvironment } from '../test/helpers/environment.ts';
+import { countQueries } from './count-queries.ts';
 import { round, timed } from './measure.ts';
 import { seedPendingImages } from './seed.ts';
 
@@ -17,40 +18,7 @@ export interface EnqueueResult {
   sqsCalls: number;
 }
 
-type Queryable = { query: (...args: unknown[]) => unknown };
-type Connect = (callback?: (error: Error | undefined, client: Queryable | undefined, done: unknown) => void) => unknown;
-
-/**
- * Counts every statement sent to the server from here on: pool.query and transactions both run on a
- * client checked out with pool.connect, so wrapping the clients it hands out sees them all.
- */
-function countQueries(ctx: AppContext) {
-  let count = 0;
-  const counted = new WeakSet<Queryable>();
-  const patch = (client: Queryable) => {
-    if (counted.has(client)) return;
-    counted.add(client);
-    const query = client.query.bind(client);
-    client.query = (...args) => {
-      count += 1;
-      return query(...args);
-    };
-  };
-  const pool = ctx.pool as unknown as { connect: Connect };
-  const connect = pool.connect.bind(pool);
-  pool.connect = (callback) => {
-    if (callback) {
-      return connect((error, client, done) => {
-        if (client) patch(client);
-        callback(error, client, done);
-      });
-    }
-    return (connect() as Promise<Queryable>).then((client) => (patch(client), client));
-  };
-  return () => count;
-}
-
-function countSqsCalls(ctx: AppContext) {
+export function countSqsCalls(ctx: AppContext) {
   let count = 0;
   ctx.sqs.middlewareStack.add(
     (next) => (args) => {
@@ -71,7 +39,7 @@ export async function benchEnqueue(count: number): Promise<EnqueueResult> {
     await seedPendingImages(ctx, 'bench-enqueue', urls, 10);
     await ctx.pool.query('ANALYZE image_sources');
     await ctx.pool.query('ANALYZE product_images');
-    const queries = countQueries(ctx);
+    const queries = countQueries(ctx.pool);
     const sqsCalls = countSqsCalls(ctx);
     const run = await timed(() => enqueuePendingImages(ctx));
     const depth = await queueDepth(ctx.sqs, ctx.queueUrl);
@@ -83,8 +51,8 @@ export async function benchEnqueue(count: number): Promise<EnqueueResult> {
       seconds: round(seconds),
       messagesPerSecond: round(run.value.enqueued / seconds, 0),
       chunkSize: ctx.config.enqueue.chunkSize,
-      dbRoundTrips: queries(),
-      dbRoundTripsPer10Messages: round((queries() / run.value.enqueued) * 10, 3),
+      dbRoundTrips: queries.calls(),
+      dbRoundTripsPer10Messages: round((queries.calls() / run.value.enqueued) * 10, 3),
       // The depth check above is one more call, not part of enqueueing.
       sqsCalls: sqsCalls() - 1,
     };

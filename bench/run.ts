@@ -8,21 +8,38 @@ import { loadCorpus, loadLargePhotos } from './corpus.ts';
 import { benchEndToEnd } from './end-to-end.ts';
 import { benchEnqueue } from './enqueue.ts';
 import { benchIngest } from './ingest.ts';
+import { compareIngest } from './ingest-before.ts';
 import { round } from './measure.ts';
+import { benchReorder } from './reorder.ts';
 import { printTable, type Row } from './report.ts';
+import { benchScale } from './scale.ts';
+import { benchSharing } from './sharing.ts';
 import { benchWorkerMemory } from './worker-memory.ts';
 
-const parts = ['conversion', 'e2e', 'ingest', 'enqueue', 'memory'] as const;
+const parts = ['conversion', 'e2e', 'sharing', 'reorder', 'ingest', 'enqueue', 'memory'] as const;
 type Part = (typeof parts)[number];
 
-const usage = `npm run bench -- [--quick] [--only ${parts.join(',')}] [--images N]
+/** The last commit before imports were staged (8406645): the ingest baseline of issue 10. */
+const defaultBefore = '7a6b8c6';
+
+const usage = `npm run bench -- [--quick] [--only ${parts.join(',')}] [--images N] [--before COMMIT] [--scale]
   --quick    smaller runs (e2e 200 images, ingest up to 10k products, enqueue 20k, one conversion round)
   --only     run only these parts (comma-separated)
   --images   end-to-end image count (default 1000, quick 200)
+  --before   the commit whose ingest ours is compared with, interleaved (default ${defaultBefore}; 'none' skips it)
+  --scale    instead of the parts: 100k and 1M images imported, enqueued, admin queries timed
+             (quick: 20k and 200k); writes bench/results-scale.json
 Uses the PostgreSQL named by DATABASE_URL (a scratch database is created), else embedded PGlite.`;
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, images: { type: 'string' }, help: { type: 'boolean' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    images: { type: 'string' },
+    before: { type: 'string', default: defaultBefore },
+    scale: { type: 'boolean', default: false },
+    help: { type: 'boolean' },
+  },
 });
 if (values.help) {
   process.stdout.write(`${usage}\n`);
@@ -35,6 +52,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const quick = values.quick;
+const scale = values.scale;
 // Defaults, as deployed: the parts build their own environments from these, not from the shell.
 const config = loadConfig({});
 // Only the database comes from the environment (startTestEnvironment makes a scratch database there).
@@ -63,7 +81,7 @@ const results: Record<string, unknown> = {
 const rows: Row[] = [];
 say(`database: ${results.database as string}`);
 
-if (chosen.has('conversion') || chosen.has('e2e')) {
+if (!scale && (chosen.has('conversion') || chosen.has('e2e'))) {
   say('corpus: wallpapers from Debian packages (apt-get download into bench/cache) and rendered product shots');
   const corpus = await loadCorpus();
   results.corpus = { files: corpus.images.length, sources: corpus.sources };
@@ -104,16 +122,63 @@ if (chosen.has('conversion') || chosen.has('e2e')) {
       // The worker process's own CPU against raw sharp's: what the pipeline adds per image, free of the
       // emulator, CDN and Postgres that share these two cores during the worker run (not in production).
       { part: 'end to end', measure: 'raw sharp CPU / worker CPU per image', value: round(e2e.rawSharp.cpuMsPerImage / e2e.worker.cpuMsPerImage) },
+      {
+        part: 'end to end',
+        measure: `worker DB round trips per image (batches of ${e2e.worker.messagesPerBatch} on average)`,
+        value: e2e.db.roundTripsPerImage,
+        target: '≤ 2',
+        met: e2e.db.roundTripsPerImage <= 2,
+      },
+      { part: 'end to end', measure: 'worker DB time per image, ms (send to answer)', value: e2e.db.msPerImage },
     );
   }
 }
 
-if (chosen.has('ingest')) {
+if (chosen.has('sharing') && !scale) {
+  say('sharing: a Magento-like catalog (3,415 references to 716 URLs) imported, enqueued and drained; downloads counted at the CDN');
+  const sharing = await benchSharing();
+  results.sharing = sharing;
+  rows.push(
+    {
+      part: 'sharing',
+      measure: `downloads per distinct URL (${sharing.downloads} for ${sharing.distinctUrls} URLs, ${sharing.referencesPerUrl} references each)`,
+      value: sharing.downloadsPerDistinctUrl,
+      target: '1.00',
+      met: sharing.downloadsPerDistinctUrl === 1 && sharing.sourcesDone === sharing.distinctUrls && sharing.productsComplete === sharing.products,
+    },
+    { part: 'sharing', measure: `worker DB round trips per image (batches of ${sharing.db.messagesPerBatch})`, value: sharing.db.roundTripsPerImage, target: '≤ 2', met: sharing.db.roundTripsPerImage <= 2 },
+    { part: 'sharing', measure: 'worker DB time per image, ms', value: sharing.db.msPerImage },
+  );
+}
+
+if (chosen.has('reorder') && !scale) {
+  const products = quick ? 2_000 : 10_000;
+  say(`reorder: ${products} products' galleries reversed by a re-import (sources done beforehand)`);
+  const reorder = await benchReorder(products);
+  results.reorder = reorder;
+  rows.push({
+    part: 'reorder',
+    measure: `re-import reordering ${products / 1000}k galleries: s (${reorder.newSources} new sources, ${reorder.productsReordered} products reordered)`,
+    value: reorder.seconds,
+    target: '< 5 s, no download',
+    met: reorder.seconds < 5 && reorder.newSources === 0 && reorder.productsReordered === products,
+  });
+}
+
+if (chosen.has('ingest') && !scale) {
   const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
-  say(`ingest: ${sizes.join(', ')} products × 10 images, csv and xlsx (generated once into bench/cache/sheets)`);
-  const ingest = await benchIngest(sizes);
-  results.ingest = ingest;
-  for (const c of ingest.cases) {
+  const before = values.before === 'none' ? undefined : values.before;
+  say(`ingest: ${sizes.join(', ')} products × 10 images, csv and xlsx (generated once into bench/cache/sheets)${before ? `, interleaved with ${before}'s` : ''}`);
+  const ingest = before ? await compareIngest(before, sizes, [100_000]) : { ours: (await benchIngest(sizes)).cases, before: undefined, ratios: [] };
+  const scaling: Record<string, number> = {};
+  for (const format of ['csv', 'xlsx'] as const) {
+    const bySize = new Map(ingest.ours.filter((c) => c.format === format).map((c) => [c.products, c.seconds]));
+    const largest = Math.max(...sizes);
+    const small = bySize.get(largest / 10);
+    if (small) scaling[format] = round(bySize.get(largest)! / small);
+  }
+  results.ingest = { cases: ingest.ours, scaling, ...(ingest.before ? { before: ingest.before, oursOverBefore: ingest.ratios } : {}) };
+  for (const c of ingest.ours) {
     const ok = c.status === 'done' && c.rows === c.products;
     const tenK = c.products === 10_000;
     rows.push(
@@ -126,12 +191,22 @@ if (chosen.has('ingest')) {
       { part: 'ingest', measure: `${c.format} ${c.products / 1000}k rows: peak RSS MB`, value: c.peakRssMb, ...(tenK ? { target: '< 300', met: c.peakRssMb < 300 } : {}) },
     );
   }
-  for (const [format, ratio] of Object.entries(ingest.scaling)) {
-    rows.push({ part: 'ingest', measure: `${format}: time 100k / time 10k`, value: ratio, target: '≤ 11', met: ratio <= 11 });
+  for (const [format, ratio] of Object.entries(scaling)) {
+    const largest = Math.max(...sizes) / 1000;
+    rows.push({ part: 'ingest', measure: `${format}: time ${largest}k / time ${largest / 10}k`, value: ratio, target: '≤ 11', met: ratio <= 11 });
+  }
+  for (const r of ingest.ratios.filter((r) => r.products >= 10_000)) {
+    rows.push({
+      part: 'ingest',
+      measure: `${r.format} ${r.products / 1000}k: ours / ${before} (${r.ours} s / ${r.before} s)`,
+      value: r.ratio,
+      target: '≤ 1.10',
+      met: r.ratio <= 1.1,
+    });
   }
 }
 
-if (chosen.has('enqueue')) {
+if (chosen.has('enqueue') && !scale) {
   const count = quick ? 20_000 : 100_000;
   say(`enqueue: ${count} pending images claimed and sent`);
   const enqueue = await benchEnqueue(count);
@@ -143,7 +218,7 @@ if (chosen.has('enqueue')) {
   );
 }
 
-if (chosen.has('memory')) {
+if (chosen.has('memory') && !scale) {
   say('worker memory: one batch of ten 12 MP+ photos in one worker process');
   const memory = await benchWorkerMemory(await loadLargePhotos());
   results.workerMemory = memory;
@@ -154,9 +229,31 @@ if (chosen.has('memory')) {
   );
 }
 
+if (scale) {
+  const scaled = await benchScale(quick ? [2_000, 20_000] : [10_000, 100_000], say);
+  results.scale = scaled;
+  for (const c of scaled.cases) {
+    const label = `${c.images / 1000}k images`;
+    rows.push(
+      { part: 'scale', measure: `${label}: import through the normal path, s`, value: c.import.seconds },
+      { part: 'scale', measure: `${label}: enqueue, s (${c.enqueue.enqueued} sent, depth ${c.enqueue.queueDepth})`, value: c.enqueue.seconds },
+      { part: 'scale', measure: `${label}: claim of 500, ms, first 10 → last 10`, value: `${c.enqueue.claimMsFirst} → ${c.enqueue.claimMsLast}` },
+      { part: 'scale', measure: `${label}: bench RSS MB before → after enqueue (emulator in process)`, value: `${c.enqueue.rssMbBefore} → ${c.enqueue.rssMbAfter}` },
+      { part: 'scale', measure: `${label}: bytes per image (source + link)`, value: c.size.bytesPerImage },
+    );
+    for (const [state, apis] of Object.entries(c.api)) {
+      for (const [name, t] of Object.entries(apis)) {
+        rows.push({ part: 'scale', measure: `${label} ${state}: ${name} SQL ms (call ms)`, value: `${t.sqlMs} (${t.ms})`, target: '≤ 50', met: t.sqlMs <= 50 });
+      }
+    }
+  }
+  if (scaled.enqueueRatio !== null) rows.push({ part: 'scale', measure: 'enqueue time 10× images / time', value: scaled.enqueueRatio, target: '≤ 11', met: scaled.enqueueRatio <= 11 });
+  if (scaled.claimEndOverStart !== null) rows.push({ part: 'scale', measure: 'claim time at the end / at the start', value: scaled.claimEndOverStart });
+}
+
 results.seconds = round((Date.now() - started) / 1000, 0);
 results.table = rows;
-const out = join(import.meta.dirname, 'results.json');
+const out = join(import.meta.dirname, scale ? 'results-scale.json' : 'results.json');
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 printTable(rows);
 say(`wrote ${out}`);
