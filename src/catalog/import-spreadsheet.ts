@@ -61,8 +61,11 @@ export interface ImportOptions {
 
 type Executor = Pick<Db, 'execute'>;
 
-/** Rows per products/images statement: large enough to be set-based, small enough for flat memory. */
-const batchSize = 500;
+/**
+ * Products per staging insert and per merge transaction: large enough to be set-based and to spread
+ * each transaction's fixed cost, small enough for flat memory and for product locks held briefly.
+ */
+const batchSize = 1000;
 const headBytes = 4096;
 
 const zeroCounts = (): ImportCounts => ({
@@ -191,7 +194,7 @@ export async function recordImportFailure(ctx: AppContext, importId: number, thr
  */
 async function mergeStagedProducts(db: Db, importId: number, supplierId: number, onProgress: ImportOptions['onProgress']) {
   let { mergedThrough, counts } = await readStagedImport(db, importId);
-  let analyzedAtRows = 0;
+  let analyzedAtWrites = 0;
   for (;;) {
     const merged = await db.transaction(async (tx) => {
       // A product a worker is finishing is worth a longer wait than failing the batch (DbTimeouts).
@@ -213,10 +216,12 @@ async function mergeStagedProducts(db: Db, importId: number, supplierId: number,
     onProgress?.({ importId, rows: counts.rowsTotal });
     // Autovacuum analyses a growing table only now and then: until it does, per-batch statements can
     // plan for the tables as they were (often empty) and scan them whole. Refreshing statistics each
-    // time the import doubles keeps index plans.
-    if (mergedThrough >= STATISTICS_REFRESH_ROWS && mergedThrough >= 2 * analyzedAtRows) {
+    // time the rows this import wrote double keeps index plans; a re-import that changes little (a
+    // reorder) grows nothing and needs none.
+    const writes = counts.productsUpserted + counts.imagesPending;
+    if (writes >= STATISTICS_REFRESH_ROWS && writes >= 2 * analyzedAtWrites) {
       await db.execute(sql`ANALYZE products, product_images, image_sources`);
-      analyzedAtRows = mergedThrough;
+      analyzedAtWrites = writes;
     }
   }
 }

@@ -62,19 +62,26 @@ async function ensureSources(tx: Executor, urls: readonly string[]) {
   const idByUrl = new Map<string, number>();
   let created = 0;
   let missing = [...new Set(urls)];
-  for (let round = 0; missing.length > 0; round++) {
-    if (round === 3) throw new Error(`image sources for ${missing.length} URLs vanished three times while being linked`);
-    const { rows: inserted } = await tx.execute(sql`
-      INSERT INTO image_sources (source_url)
-      SELECT u FROM unnest(${sql.param(missing)}::text[]) AS u
-       WHERE NOT EXISTS (SELECT 1 FROM image_sources s WHERE s.source_url = u)
-      ON CONFLICT (source_url) DO NOTHING
-      RETURNING 1`);
-    created += inserted.length;
-    const { rows } = await tx.execute<{ id: string; source_url: string }>(sql`
-      SELECT id, source_url FROM image_sources WHERE source_url = ANY(${sql.param(missing)}::text[]) FOR KEY SHARE`);
+  const settle = (rows: ReadonlyArray<{ id: string; source_url: string }>) => {
     for (const row of rows) idByUrl.set(row.source_url, Number(row.id));
     missing = missing.filter((url) => !idByUrl.has(url));
+  };
+  // Known URLs (every one, on a re-import) cost one lookup; only new ones are inserted.
+  for (let round = 0; missing.length > 0; round++) {
+    if (round === 3) throw new Error(`image sources for ${missing.length} URLs vanished three times while being linked`);
+    const { rows: found } = await tx.execute<{ id: string; source_url: string }>(sql`
+      SELECT id, source_url FROM image_sources WHERE source_url = ANY(${sql.param(missing)}::text[]) FOR KEY SHARE`);
+    settle(found);
+    if (missing.length === 0) break;
+    // Another transaction inserting one of these URLs makes ON CONFLICT wait, then skip it: the next
+    // round's lookup finds its row.
+    const { rows: inserted } = await tx.execute<{ id: string; source_url: string }>(sql`
+      INSERT INTO image_sources (source_url)
+      SELECT u FROM unnest(${sql.param(missing)}::text[]) AS u
+      ON CONFLICT (source_url) DO NOTHING
+      RETURNING id, source_url`);
+    created += inserted.length;
+    settle(inserted);
   }
   return { idByUrl, created };
 }
