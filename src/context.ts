@@ -29,8 +29,15 @@ export function createAwsClients(config: Config) {
   };
   return {
     sqs: new SQSClient(common),
-    // Path style: emulators and custom endpoints do not resolve bucket subdomains.
-    s3: new S3Client({ ...common, forcePathStyle: Boolean(config.aws.endpoint) }),
+    // Path style: emulators and custom endpoints do not resolve bucket subdomains. Checksums only where
+    // S3 requires them: by default the SDK signs a CRC32 of the (empty) body into presigned PUT URLs,
+    // which then refuse the real file, and S3-compatible stores reject the CRC32 trailers of PutObject.
+    s3: new S3Client({
+      ...common,
+      forcePathStyle: Boolean(config.aws.endpoint),
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
   };
 }
 
