@@ -56,12 +56,16 @@ export const SupplierFormat = {
 } as const;
 export type SupplierFormat = (typeof SupplierFormat)[keyof typeof SupplierFormat];
 
+/** A supplier's per-host download limits: downloads in flight and requests per second. Absent: the fleet default. */
+export type SupplierFetchLimits = { maxConcurrency?: number; maxRate?: number };
+
 export const suppliers = pgTable('suppliers', {
   id: serial('id').primaryKey(),
   code: text('code').notNull().unique(),
   name: text('name').notNull(),
   columnMapping: jsonb('column_mapping').$type<ColumnMapping>().notNull().default({}),
-  fetchLimits: jsonb('fetch_limits').$type<{ perHostConcurrency?: number }>().notNull().default({}),
+  /** Overrides of the fleet-wide per-host budget for this supplier's image sources (see src/images/host-budget/). */
+  fetchLimits: jsonb('fetch_limits').$type<SupplierFetchLimits>().notNull().default({}),
   format: text('format').$type<SupplierFormat>().notNull().default(SupplierFormat.auto),
   /** Relative image paths in the supplier's files (Magento's `/m/b/x.jpg`) resolve against this. */
   imageBaseUrl: text('image_base_url'),
@@ -168,6 +172,11 @@ export const imageSources = pgTable(
     sourceUrl: text('source_url').notNull(),
     status: text('status').$type<ImageStatus>().notNull().default(ImageStatus.pending),
     attempts: integer('attempts').notNull().default(0),
+    /**
+     * Real downloads started (counted when the host budget grants the slot): what `exhausted` is
+     * measured against. Claims handed back for want of a slot, a paused host or a busy row do not count.
+     */
+    downloads: integer('downloads').notNull().default(0),
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
     errorKind: text('error_kind'),
     lastError: text('last_error'),
@@ -218,6 +227,43 @@ export const productImages = pgTable(
     index('product_images_source_idx').on(t.sourceId),
     index('product_images_import_idx').on(t.importId),
   ],
+);
+
+/**
+ * One supplier host as every worker sees it (src/images/host-budget/): a pause after 429/503 with
+ * Retry-After or repeated 429s, the next start the rate limit allows, and a two-window count of the
+ * requests started (status shows requests per second).
+ */
+export const fetchHosts = pgTable('fetch_hosts', {
+  host: text('host').primaryKey(),
+  pausedUntil: timestamp('paused_until', { withTimezone: true }),
+  pauseReason: text('pause_reason'),
+  /** 429s in a row without Retry-After; a success resets it. */
+  strikes: integer('strikes').notNull().default(0),
+  /** With a rate limit: the earliest start of the next request (the theoretical arrival time of GCRA). */
+  nextStartAt: timestamp('next_start_at', { withTimezone: true }),
+  /** Last time a download was refused a slot or a start (shown as throttled). */
+  refusedAt: timestamp('refused_at', { withTimezone: true }),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull().defaultNow(),
+  windowRequests: integer('window_requests').notNull().default(0),
+  previousWindowRequests: integer('previous_window_requests').notNull().default(0),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * The per-host download slots shared by every worker: slot N of a host is taken while a worker
+ * downloads from it, until `lease_until`; a dead worker's slot comes back when its lease runs out.
+ */
+export const fetchHostSlots = pgTable(
+  'fetch_host_slots',
+  {
+    host: text('host').notNull(),
+    slot: integer('slot').notNull(),
+    /** Who took it (one random id per grant): only that holder's release frees it. */
+    holder: text('holder').notNull(),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.host, t.slot] })],
 );
 
 export const runs = pgTable('runs', {
