@@ -266,6 +266,34 @@ export const fetchHostSlots = pgTable(
   (t) => [primaryKey({ columns: [t.host, t.slot] })],
 );
 
+/**
+ * Image sources counted as they change (the triggers of migration 0009, from image_sources and
+ * product_images): how many distinct sources are in each status in a scope — `all` (scope_id 0), an
+ * `import` (those its links point at) or a `supplier` (those its products link) — and, for failed
+ * ones, with which error kind (`kind` is '' otherwise). A key is split over 32 `shard` rows, summed
+ * when read, so concurrent workers do not queue on one row.
+ */
+export const imageCounts = pgTable(
+  'image_counts',
+  {
+    scope: text('scope').$type<'all' | 'import' | 'supplier'>().notNull(),
+    scopeId: integer('scope_id').notNull(),
+    status: text('status').$type<ImageStatus>().notNull(),
+    kind: text('kind').notNull(),
+    shard: smallint('shard').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.scopeId, t.status, t.kind, t.shard] })],
+);
+
+/** Products per supplier, counted by a trigger as imports insert them (migration 0009). */
+export const productCounts = pgTable('product_counts', {
+  supplierId: integer('supplier_id')
+    .primaryKey()
+    .references(() => suppliers.id),
+  n: bigint('n', { mode: 'number' }).notNull(),
+});
+
 export const runs = pgTable('runs', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   trigger: text('trigger').notNull(),
