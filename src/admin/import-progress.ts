@@ -1,8 +1,6 @@
 import type { AppContext } from '../context.ts';
-import type { ImageStatus, ImportStatus } from '../db/schema.ts';
-
-/** Images by status, plus their total: what a progress bar needs (done + failed = total means finished). */
-export type ImageCounts = Record<ImageStatus, number> & { total: number };
+import type { ImportStatus } from '../db/schema.ts';
+import { type ImageCounts, readImageCounts } from './image-counts.ts';
 
 interface RowCounts {
   rowsTotal: number;
@@ -31,51 +29,39 @@ export interface SupplierProgress extends RowCounts {
   images: ImageCounts;
 }
 
-// One JSON object per group, so a row maps straight onto ImageCounts.
-const imageCounts = `json_build_object(
-  'pending', count(*) FILTER (WHERE src.status = 'pending')::int,
-  'queued', count(*) FILTER (WHERE src.status = 'queued')::int,
-  'processing', count(*) FILTER (WHERE src.status = 'processing')::int,
-  'done', count(*) FILTER (WHERE src.status = 'done')::int,
-  'failed', count(*) FILTER (WHERE src.status = 'failed')::int,
-  'total', count(src.id)::int)`;
-
-/** The latest imports, newest first, with row counts and their images by status. */
+/** The latest imports, newest first, with row counts and their images by status (kept counts, see image-counts.ts). */
 export async function listImports(
   ctx: AppContext,
   options: { supplier?: string; limit?: number } = {},
 ): Promise<ImportProgress[]> {
-  const { rows } = await ctx.pool.query<ImportProgress>(
+  const { rows } = await ctx.pool.query<Omit<ImportProgress, 'images'>>(
     `SELECT i.id AS "importId", s.code AS supplier, i.file_name AS "fileName", i.status, i.error,
             i.rows_total AS "rowsTotal", i.rows_imported AS "rowsImported", i.rows_failed AS "rowsFailed",
-            i.warnings, i.products_upserted AS "productsUpserted", i.created_at AS "createdAt", i.finished_at AS "finishedAt",
-            (SELECT ${imageCounts} FROM image_sources src
-              WHERE src.id IN (SELECT pi.source_id FROM product_images pi WHERE pi.import_id = i.id)) AS images
+            i.warnings, i.products_upserted AS "productsUpserted", i.created_at AS "createdAt", i.finished_at AS "finishedAt"
        FROM imports i JOIN suppliers s ON s.id = i.supplier_id
       WHERE ($1::text IS NULL OR s.code = $1)
       ORDER BY i.id DESC
       LIMIT $2`,
     [options.supplier ?? null, options.limit ?? 50],
   );
-  return rows;
+  const counts = await readImageCounts(ctx.pool, 'import', rows.map((r) => r.importId));
+  return rows.map((row) => ({ ...row, images: counts.get(row.importId)!.images }));
 }
 
 /** The same counts summed per supplier: rows over all its imports, products and images as they are now. */
 export async function listSupplierProgress(ctx: AppContext): Promise<SupplierProgress[]> {
-  const { rows } = await ctx.pool.query<SupplierProgress>(
-    `SELECT s.code AS supplier,
-            (SELECT count(*)::int FROM imports i WHERE i.supplier_id = s.id) AS imports,
-            (SELECT coalesce(sum(rows_total), 0)::int FROM imports i WHERE i.supplier_id = s.id) AS "rowsTotal",
-            (SELECT coalesce(sum(rows_imported), 0)::int FROM imports i WHERE i.supplier_id = s.id) AS "rowsImported",
-            (SELECT coalesce(sum(rows_failed), 0)::int FROM imports i WHERE i.supplier_id = s.id) AS "rowsFailed",
-            (SELECT coalesce(sum(warnings), 0)::int FROM imports i WHERE i.supplier_id = s.id) AS warnings,
-            (SELECT coalesce(sum(products_upserted), 0)::int FROM imports i WHERE i.supplier_id = s.id) AS "productsUpserted",
-            (SELECT count(*)::int FROM products p WHERE p.supplier_id = s.id) AS products,
-            (SELECT ${imageCounts} FROM image_sources src
-              WHERE src.id IN (SELECT pi.source_id FROM product_images pi JOIN products p ON p.id = pi.product_id
-                                WHERE p.supplier_id = s.id)) AS images
+  const { rows } = await ctx.pool.query<Omit<SupplierProgress, 'images'> & { id: number }>(
+    `SELECT s.id, s.code AS supplier, coalesce(i.imports, 0)::int AS imports,
+            coalesce(i.rows_total, 0)::int AS "rowsTotal", coalesce(i.rows_imported, 0)::int AS "rowsImported",
+            coalesce(i.rows_failed, 0)::int AS "rowsFailed", coalesce(i.warnings, 0)::int AS warnings,
+            coalesce(i.products_upserted, 0)::int AS "productsUpserted", coalesce(pc.n, 0)::int AS products
        FROM suppliers s
+       LEFT JOIN (SELECT supplier_id, count(*) AS imports, sum(rows_total) AS rows_total, sum(rows_imported) AS rows_imported,
+                         sum(rows_failed) AS rows_failed, sum(warnings) AS warnings, sum(products_upserted) AS products_upserted
+                    FROM imports GROUP BY supplier_id) i ON i.supplier_id = s.id
+       LEFT JOIN product_counts pc ON pc.supplier_id = s.id
       ORDER BY s.code`,
   );
-  return rows;
+  const counts = await readImageCounts(ctx.pool, 'supplier', rows.map((r) => r.id));
+  return rows.map(({ id, ...row }) => ({ ...row, images: counts.get(id)!.images }));
 }

@@ -6,10 +6,15 @@ import type pg from 'pg';
  * (claimed and sent, not yet picked up by a worker) was sent at its `updated_at`. SQS's own
  * ApproximateAgeOfOldestMessage is a CloudWatch metric, not a queue attribute, and peeking the
  * images queue would count as a receive towards its redrive to the DLQ.
+ * Every path to queued sets the same lease (the queue's retention) from the same `now()` as
+ * `updated_at`, so the first queued row in lease order is the oldest: read from the lease index,
+ * past at most the processing rows, instead of every queued row of a large backlog.
  */
 export async function oldestQueuedImageAgeSeconds(pool: pg.Pool, now: Date): Promise<number | null> {
   const { rows } = await pool.query<{ oldest: Date | null }>(
-    `SELECT min(updated_at) AS oldest FROM image_sources WHERE status = 'queued'`,
+    `SELECT updated_at AS oldest FROM image_sources
+      WHERE status IN ('queued', 'processing') AND status = 'queued'
+      ORDER BY lease_until LIMIT 1`,
   );
   const oldest = rows[0]?.oldest;
   return oldest ? Math.max(0, Math.round((now.getTime() - oldest.getTime()) / 1000)) : null;

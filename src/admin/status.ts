@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
-import { ImageStatus } from '../db/schema.ts';
+import type { ImageStatus } from '../db/schema.ts';
+import { readImageCounts, type ScopeCounts } from './image-counts.ts';
 import { oldestMessageAgeSeconds, oldestQueuedImageAgeSeconds } from './queue-age.ts';
 import { type QueueDepth, queueDepth } from '../queue/queue-depth.ts';
 
@@ -24,24 +25,24 @@ export interface StatusReport {
   }>;
 }
 
+/** The kept counts of everything, or of one supplier's sources (none when the supplier is unknown). */
+async function countsInScope(ctx: AppContext, supplier: string | null): Promise<ScopeCounts> {
+  if (supplier === null) return (await readImageCounts(ctx.pool, 'all', [0])).get(0)!;
+  const { rows } = await ctx.pool.query<{ id: number }>(`SELECT id FROM suppliers WHERE code = $1`, [supplier]);
+  const id = rows[0]?.id ?? 0;
+  return (await readImageCounts(ctx.pool, 'supplier', [id])).get(id)!;
+}
+
 /** Where everything stands: image sources by status, failures by kind, queue depths, the last runs. */
 export async function getStatus(ctx: AppContext, options: { supplier?: string } = {}): Promise<StatusReport> {
   const supplier = options.supplier ?? null;
-  // Images are sources: one a distinct URL, counted once however many products link it.
-  const scope = `FROM image_sources src
-                 WHERE ($1::text IS NULL OR EXISTS (
-                         SELECT 1 FROM product_images pi JOIN products p ON p.id = pi.product_id JOIN suppliers s ON s.id = p.supplier_id
-                          WHERE pi.source_id = src.id AND s.code = $1))`;
   const now = ctx.now();
-  const [byStatus, byKind, products, runs, queue, queueAge, dlq, dlqAge] = await Promise.all([
-    ctx.pool.query<{ status: ImageStatus; n: number }>(`SELECT src.status, count(*)::int AS n ${scope} GROUP BY src.status`, [supplier]),
-    ctx.pool.query<{ kind: string; n: number }>(
-      `SELECT coalesce(src.error_kind, 'unknown') AS kind, count(*)::int AS n ${scope} AND src.status = 'failed'
-        GROUP BY 1 ORDER BY 2 DESC, 1`,
-      [supplier],
-    ),
+  // Images are sources: one a distinct URL, counted once however many products link it (in a
+  // supplier's scope, once if any of its products links it). Kept as they change, see image-counts.ts.
+  const [counts, products, runs, queue, queueAge, dlq, dlqAge] = await Promise.all([
+    countsInScope(ctx, supplier),
     ctx.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE ($1::text IS NULL OR s.code = $1)`,
+      `SELECT coalesce(sum(pc.n), 0)::int AS n FROM product_counts pc JOIN suppliers s ON s.id = pc.supplier_id WHERE ($1::text IS NULL OR s.code = $1)`,
       [supplier],
     ),
     ctx.pool.query(
@@ -53,12 +54,11 @@ export async function getStatus(ctx: AppContext, options: { supplier?: string } 
     ctx.dlqUrl ? queueDepth(ctx.sqs, ctx.dlqUrl) : Promise.resolve(null),
     ctx.dlqUrl ? oldestMessageAgeSeconds(ctx.sqs, ctx.dlqUrl, now) : Promise.resolve(null),
   ]);
-  const images = Object.fromEntries(Object.values(ImageStatus).map((s) => [s, 0])) as Record<ImageStatus, number>;
-  for (const row of byStatus.rows) images[row.status] = row.n;
+  const { total: _total, ...images } = counts.images;
   return {
     products: products.rows[0]?.n ?? 0,
     images,
-    failuresByKind: byKind.rows.map((r) => ({ kind: r.kind, count: r.n })),
+    failuresByKind: counts.failuresByKind,
     queue: { ...queue, oldestAgeSeconds: queueAge },
     dlq: dlq && { ...dlq, oldestAgeSeconds: dlqAge },
     lastRuns: runs.rows,
