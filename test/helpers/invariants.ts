@@ -1,5 +1,6 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { AppContext } from '../../src/context.ts';
+import { countsFromScratch, keptCounts } from './image-counts.ts';
 
 /** What the invariant check found: counts for the fault report, and one line per broken rule. */
 export interface InvariantReport {
@@ -34,7 +35,8 @@ async function listMediaKeys(ctx: AppContext): Promise<Set<string>> {
  * - the bucket holds exactly the distinct s3_keys of the sources (keys are content addressed, so two
  *   sources may share one object);
  * - every product's image_urls is the WebP URLs of the sources it links, in position order, each
- *   once (at its first position), each pointing at an object that exists.
+ *   once (at its first position), each pointing at an object that exists;
+ * - the counts the triggers kept (image_counts, product_counts) are the counts from scratch.
  */
 export async function checkPipelineInvariants(ctx: AppContext): Promise<InvariantReport> {
   const problems: string[] = [];
@@ -104,6 +106,11 @@ export async function checkPipelineInvariants(ctx: AppContext): Promise<Invarian
       problems.push(`product ${product.id} lists [${listed.join(', ')}], its linked sources' WebPs are [${expected.join(', ')}]`);
       for (const source of mine) if (source.url && source.status === 'done' && !listed.includes(source.url)) lost.add(Number(source.id));
     }
+  }
+
+  const [kept, counted] = await Promise.all([keptCounts(ctx), countsFromScratch(ctx)]);
+  for (const key of [...new Set([...Object.keys(kept), ...Object.keys(counted)])].sort()) {
+    if (kept[key] !== counted[key]) problems.push(`kept count ${key} is ${kept[key] ?? 0}, counted from scratch ${counted[key] ?? 0}`);
   }
 
   return {
