@@ -1,9 +1,10 @@
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { bundlePageScript } from '../src/web/bundle-page-script.ts';
-import { stageSharpForLambda } from './sharp-for-lambda.ts';
+import { LambdaArchitecture, stageSharpForLambda } from './sharp-for-lambda.ts';
 import { zipDirectory } from './zip-directory.ts';
 
 /** The Lambda functions: `handlers/<name>.ts` becomes `<name>.mjs` at the zip root (handler `<name>.handler`). */
@@ -93,24 +94,32 @@ async function bundleFunction(
 
 /**
  * Bundles every handler with esbuild (ESM, minified, tree-shaken, source maps) into `<outDir>/<name>.zip`.
- * The worker zip gets sharp's linux-arm64 binaries, installed once into `cacheDir`.
+ * The worker zip gets sharp's linux binaries for `architecture`, installed once into `cacheDir`.
  */
-export async function bundleFunctions(outDir: string, cacheDir: string): Promise<BuiltFunction[]> {
+export async function bundleFunctions(outDir: string, cacheDir: string, architecture: LambdaArchitecture): Promise<BuiltFunction[]> {
   mkdirSync(outDir, { recursive: true });
   let staged: string | undefined;
-  const sharpModules = () => (staged ??= stageSharpForLambda(projectRoot, cacheDir));
+  const sharpModules = () => (staged ??= stageSharpForLambda(projectRoot, cacheDir, architecture));
   const pageScript = await bundlePageScript();
   const built: BuiltFunction[] = [];
   for (const fn of lambdaFunctions) built.push(await bundleFunction(fn, outDir, sharpModules, pageScript));
   return built;
 }
 
-/** Where `npm run bundle` writes the zips serverless.yml's `package.artifact` entries name. */
-export const defaultArtifactDir = join(projectRoot, 'dist/lambda');
+/**
+ * Where `npm run bundle` writes the zips serverless.yml's `package.artifact` entries name: one
+ * directory per architecture, so a deploy for one can never pick up a worker built for the other.
+ */
+export const artifactDir = (architecture: LambdaArchitecture) => join(projectRoot, 'dist/lambda', architecture);
 export const defaultCacheDir = join(projectRoot, 'dist/cache');
 
 if (import.meta.main) {
-  for (const fn of await bundleFunctions(defaultArtifactDir, defaultCacheDir)) {
+  const { values } = parseArgs({ options: { architecture: { type: 'string', default: LambdaArchitecture.arm64 } } });
+  const architecture = values.architecture;
+  if (!Object.values<string>(LambdaArchitecture).includes(architecture)) {
+    throw new Error(`--architecture must be ${Object.values(LambdaArchitecture).join(' or ')}, not ${JSON.stringify(architecture)}`);
+  }
+  for (const fn of await bundleFunctions(artifactDir(architecture as LambdaArchitecture), defaultCacheDir, architecture as LambdaArchitecture)) {
     process.stderr.write(`${fn.zipPath}  ${(fn.unzippedBytes / 1024 / 1024).toFixed(1)} MB unzipped\n`);
   }
 }

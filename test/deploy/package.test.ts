@@ -1,15 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import yauzl from 'yauzl';
-import { beforeAll, describe, expect, test } from 'vitest';
-import { defaultArtifactDir, lambdaFunctions, projectRoot } from '../../scripts/bundle.ts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { artifactDir, lambdaFunctions, projectRoot } from '../../scripts/bundle.ts';
+import { DeployParamsError } from '../../scripts/deploy-params.ts';
 import { packageService, serverlessDir } from '../../scripts/package.ts';
-import { installedSharpVersion, sharpBinaryPath } from '../../scripts/sharp-for-lambda.ts';
+import { installedSharpVersion, type LambdaArchitecture, sharpBinaryPath } from '../../scripts/sharp-for-lambda.ts';
 
-// Runs exactly what `npm run package` runs, once: dist/lambda/*.zip and .serverless/*.json.
-// The first run on a machine fetches sharp for linux-arm64 from the npm registry (then cached in dist/cache).
+// Runs exactly what `npm run package` runs, twice: once for x86_64 with every optional parameter set
+// (secret ARNs, a KMS key, a VPC, no reserved concurrency), kept aside, then the defaults (arm64), left
+// in dist/lambda/arm64 and .serverless. The first run on a machine fetches sharp for each architecture
+// from the npm registry (then cached in dist/cache).
 
 interface Resource {
   Type: string;
@@ -23,18 +27,66 @@ interface Statement {
   NotResource?: unknown;
 }
 
+interface Template {
+  Conditions: Record<string, unknown>;
+  Resources: Record<string, Resource>;
+}
+
 const lambdaZipLimitBytes = 250 * 1024 * 1024;
 const templatePath = join(serverlessDir, 'cloudformation-template-update-stack.json');
 // cfn-lint (pip install cfn-lint) checks every property against AWS's resource specs; optional here.
 const hasCfnLint = spawnSync('cfn-lint', ['--version']).status === 0;
-const elfMachineAarch64 = 0xb7;
+const elfMachine = { arm64: 0xb7, x86_64: 0x3e } as const satisfies Record<LambdaArchitecture, number>;
+const hardened = {
+  databaseSecretName: 'prod/catalog/database',
+  adminTokenSecretName: 'prod/catalog/admin-token',
+  secretsKmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+  tickReservedConcurrency: 'none',
+  vpcSubnetIds: 'subnet-0123abcd,subnet-4567ef01',
+  vpcSecurityGroupIds: 'sg-0123abcd',
+};
+const aside = mkdtempSync(join(tmpdir(), 'catalog-importer-x86-'));
 let resources: Record<string, Resource>;
+let x86Resources: Record<string, Resource>;
+
+/** The template as CloudFormation would deploy it: every Fn::If decided by its condition, NoValue removed. */
+function decideConditions(template: Template): Record<string, Resource> {
+  const noValue = Symbol('NoValue');
+  const evaluate = (value: any): any => {
+    if (Array.isArray(value)) return value.map(evaluate);
+    if (value === null || typeof value !== 'object') return value;
+    if ('Fn::Equals' in value) return String(evaluate(value['Fn::Equals'][0])) === String(evaluate(value['Fn::Equals'][1]));
+    if ('Fn::Not' in value) return !evaluate(value['Fn::Not'][0]);
+    if ('Fn::Select' in value) return evaluate(value['Fn::Select'][1])[value['Fn::Select'][0]];
+    if ('Fn::Split' in value) return String(evaluate(value['Fn::Split'][1])).split(value['Fn::Split'][0]);
+    if ('Condition' in value && Object.keys(value).length === 1) return evaluate(template.Conditions[value.Condition]);
+    return value;
+  };
+  const decide = (value: any): any => {
+    if (Array.isArray(value)) return value.map(decide).filter((item) => item !== noValue);
+    if (value === null || typeof value !== 'object') return value;
+    if (value.Ref === 'AWS::NoValue') return noValue;
+    if ('Fn::If' in value) {
+      const [condition, whenTrue, whenFalse] = value['Fn::If'];
+      return decide(evaluate(template.Conditions[condition]) ? whenTrue : whenFalse);
+    }
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, decide(item)]).filter(([, item]) => item !== noValue));
+  };
+  return decide(template.Resources);
+}
+
+const readTemplate = () => JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
 
 beforeAll(async () => {
+  await packageService('test', ['architecture=x86_64', ...Object.entries(hardened).map(([name, value]) => `${name}=${value}`)]);
+  x86Resources = decideConditions(readTemplate());
+  cpSync(join(artifactDir('x86_64'), 'worker.zip'), join(aside, 'worker.zip'));
+  cpSync(templatePath, join(aside, 'template.json'));
   await packageService('test');
-  const template = JSON.parse(readFileSync(templatePath, 'utf8'));
-  resources = template.Resources;
-}, 300_000);
+  resources = decideConditions(readTemplate());
+}, 600_000);
+
+afterAll(() => rmSync(aside, { recursive: true, force: true }));
 
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 const lambda = (name: string) => resources[`${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`]!.Properties;
@@ -44,8 +96,14 @@ function statementsOf(role: Resource): Statement[] {
   return (role.Properties.Policies ?? []).flatMap((policy: { PolicyDocument: { Statement: Statement[] } }) => policy.PolicyDocument.Statement);
 }
 
-function actionsOf(roleName: string): string[] {
-  return statementsOf(resources[roleName]!).flatMap((statement) => asList(statement.Action)).sort();
+function actionsOf(roleName: string, from = resources): string[] {
+  return statementsOf(from[roleName]!).flatMap((statement) => asList(statement.Action)).sort();
+}
+
+function resourcesAllowed(roleName: string, action: string, from = resources): unknown[] {
+  return statementsOf(from[roleName]!)
+    .filter((statement) => asList(statement.Action).includes(action))
+    .flatMap((statement) => asList(statement.Resource));
 }
 
 async function zipEntries(zipPath: string): Promise<Map<string, yauzl.Entry>> {
@@ -69,11 +127,12 @@ async function readZipEntry(zipPath: string, fileName: string): Promise<Buffer> 
 }
 
 describe('CloudFormation template', () => {
-  test('every function runs Node 24 on arm64 with its own role and a log group with retention', () => {
+  test('every function runs Node 24 on the architecture asked for, with its own role and a log group with retention', () => {
     for (const { name } of lambdaFunctions) {
       const fn = lambda(name);
       expect(fn.Runtime).toBe('nodejs24.x');
       expect(fn.Architectures).toEqual(['arm64']);
+      expect(x86Resources[`${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`]!.Properties.Architectures).toEqual(['x86_64']);
       expect(fn.Handler).toBe(`${name}.handler`);
       expect(fn.Role).toEqual({ 'Fn::GetAtt': [`${name[0]!.toUpperCase()}${name.slice(1)}Role`, 'Arn'] });
     }
@@ -116,17 +175,64 @@ describe('CloudFormation template', () => {
     expect(worker.Environment.Variables.MALLOC_ARENA_MAX).toBe('2');
   });
 
-  test('secrets reach Lambda as CloudFormation dynamic references, never as packaged values', () => {
-    for (const { name } of lambdaFunctions) {
-      expect(lambda(name).Environment.Variables.DATABASE_URL).toMatch(/^\{\{resolve:(secretsmanager|ssm):/);
+  test('no function carries a secret: only the ids of the secrets it reads at run time', () => {
+    for (const template of [resources, x86Resources]) {
+      for (const [name, resource] of ofType('AWS::Lambda::Function').map(([id]) => [id, template[id]!] as const)) {
+        const variables = resource.Properties.Environment.Variables;
+        expect(JSON.stringify(resource.Properties.Environment), name).not.toContain('{{resolve:');
+        expect(variables.DATABASE_URL, name).toBeUndefined();
+        expect(variables.ADMIN_TOKEN, name).toBeUndefined();
+        expect(variables.DATABASE_SECRET_ID, name).toEqual(expect.any(String));
+      }
     }
-    expect(lambda('admin').Environment.Variables.ADMIN_TOKEN).toMatch(/^\{\{resolve:(secretsmanager|ssm):/);
+    expect(lambda('admin').Environment.Variables.ADMIN_TOKEN_SECRET_ID).toBe('catalog-importer/test/admin-token');
+    expect(lambda('worker').Environment.Variables.ADMIN_TOKEN_SECRET_ID).toBeUndefined();
+    expect(x86Resources.AdminLambdaFunction!.Properties.Environment.Variables.ADMIN_TOKEN_SECRET_ID).toBe(hardened.adminTokenSecretName);
+  });
+
+  test('every function verifies the database against Amazon CA bundle', () => {
+    for (const { name } of lambdaFunctions) {
+      expect(lambda(name).Environment.Variables).toMatchObject({ NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem', DATABASE_SSL: 'verify-full' });
+    }
+  });
+
+  test('each role reads exactly its secrets, by ARN, and decrypts only with the key given, through Secrets Manager', () => {
+    const arn = (name: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${name}-??????` });
+    for (const role of ['ScheduledRole', 'WorkerRole']) {
+      expect(resourcesAllowed(role, 'secretsmanager:GetSecretValue')).toEqual([arn('catalog-importer/test/database')]);
+      expect(resourcesAllowed(role, 'secretsmanager:GetSecretValue', x86Resources)).toEqual([arn(hardened.databaseSecretName)]);
+    }
+    expect(resourcesAllowed('AdminRole', 'secretsmanager:GetSecretValue')).toEqual([arn('catalog-importer/test/database'), arn('catalog-importer/test/admin-token')]);
+    expect(resourcesAllowed('AdminRole', 'secretsmanager:GetSecretValue', x86Resources)).toEqual([
+      arn(hardened.databaseSecretName),
+      arn(hardened.adminTokenSecretName),
+    ]);
+    for (const role of ['ScheduledRole', 'WorkerRole', 'AdminRole']) {
+      expect(actionsOf(role)).not.toContain('kms:Decrypt');
+      expect(statementsOf(x86Resources[role]!).find((statement) => statement.Action === 'kms:Decrypt')).toMatchObject({
+        Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:kms:\${AWS::Region}:\${AWS::AccountId}:key/${hardened.secretsKmsKeyId}` },
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } },
+      });
+    }
+  });
+
+  test('the tick reserves one concurrent execution unless told not to; VPC placement takes subnets and groups together', () => {
+    expect(lambda('scheduled').ReservedConcurrentExecutions).toBe(1);
+    expect(x86Resources.ScheduledLambdaFunction!.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    expect(lambda('worker').VpcConfig).toBeUndefined();
+    for (const { name } of lambdaFunctions) {
+      expect(x86Resources[`${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`]!.Properties.VpcConfig).toEqual({
+        SubnetIds: { 'Fn::Split': [',', hardened.vpcSubnetIds] },
+        SecurityGroupIds: { 'Fn::Split': [',', hardened.vpcSecurityGroupIds] },
+      });
+    }
   });
 
   test('every IAM statement names specific actions on specific resources', () => {
     const roles = ofType('AWS::IAM::Role');
     expect(roles.map(([name]) => name).sort()).toEqual(['AdminRole', 'ScheduledRole', 'SchedulerRole', 'WorkerRole']);
-    for (const [name, role] of [...roles, ...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::ManagedPolicy')]) {
+    const x86Roles = roles.map(([name]) => [`${name} (x86_64, every option)`, x86Resources[name]!] as const);
+    for (const [name, role] of [...roles, ...x86Roles, ...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::ManagedPolicy')]) {
       for (const statement of statementsOf(role)) {
         const where = `${name}: ${JSON.stringify(statement)}`;
         expect(statement.Effect, where).toBe('Allow');
@@ -142,7 +248,7 @@ describe('CloudFormation template', () => {
   });
 
   test('each role allows exactly the calls its function makes', () => {
-    const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+    const logs = ['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue'];
     expect(actionsOf('WorkerRole')).toEqual(
       [...logs, 's3:PutObject', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].sort(),
     );
@@ -201,15 +307,29 @@ describe('CloudFormation template', () => {
   });
 });
 
-test.skipIf(!hasCfnLint)('cfn-lint finds no errors in the template', () => {
-  const lint = spawnSync('cfn-lint', ['--format', 'parseable', templatePath], { encoding: 'utf8' });
+describe('parameters checked before anything is bundled', () => {
+  test.each([
+    [['vpcSubnetIds=subnet-0123abcd'], 'vpcSubnetIds is set but vpcSecurityGroupIds is empty'],
+    [['architecture=sparc'], 'architecture="sparc": expected arm64 or x86_64'],
+    [['databaseSecretName={{resolve:secretsmanager:db}}'], 'databaseSecretName='],
+    [['workerTimeout=120'], 'imagesVisibilityTimeout=360 is under 6 × workerTimeout (720)'],
+  ])('%j is refused, naming the parameter', async (params, message) => {
+    const refused = packageService('test', params);
+    await expect(refused).rejects.toThrow(DeployParamsError);
+    await expect(refused).rejects.toThrow(message);
+  });
+});
+
+test.skipIf(!hasCfnLint).each(['defaults', 'x86_64 with every option'])('cfn-lint finds no errors in the template (%s)', (variant) => {
+  const path = variant === 'defaults' ? templatePath : join(aside, 'template.json');
+  const lint = spawnSync('cfn-lint', ['--format', 'parseable', path], { encoding: 'utf8' });
   // Exit status is a bit mask: 2 = errors, 4 = warnings (osls' redundant DependsOn, the VPC switch), 8 = info.
   expect(lint.status! & 2, lint.stdout).toBe(0);
 });
 
 describe('function zips', () => {
-  const zipOf = (name: string) => join(defaultArtifactDir, `${name}.zip`);
-  const sharpBinary = `node_modules/${sharpBinaryPath(installedSharpVersion(projectRoot))}`;
+  const zipOf = (name: string) => join(artifactDir('arm64'), `${name}.zip`);
+  const version = installedSharpVersion(projectRoot);
 
   test.each(lambdaFunctions.map((fn) => fn.name))('%s.zip holds its handler with a source map, under the Lambda size limit', async (name) => {
     const entries = await zipEntries(zipOf(name));
@@ -219,16 +339,21 @@ describe('function zips', () => {
     expect(unzipped).toBeLessThan(lambdaZipLimitBytes);
   });
 
-  test('the worker ships sharp built for linux-arm64, not the build machine', async () => {
-    const entries = await zipEntries(zipOf('worker'));
+  test.each([
+    { architecture: 'arm64', cpu: 'arm64', other: /x64|darwin|win32|musl/, zip: () => zipOf('worker') },
+    { architecture: 'x86_64', cpu: 'x64', other: /arm64|darwin|win32|musl/, zip: () => join(aside, 'worker.zip') },
+  ] as const)('the $architecture worker ships sharp built for linux-$cpu, not the build machine', async ({ architecture, cpu, other, zip }) => {
+    const sharpBinary = `node_modules/${sharpBinaryPath(version, architecture)}`;
+    const entries = await zipEntries(zip());
     expect(entries.has('node_modules/sharp/package.json')).toBe(true);
+    expect(entries.has(`node_modules/@img/sharp-linux-${cpu}/package.json`)).toBe(true);
     expect(entries.has(sharpBinary)).toBe(true);
-    expect([...entries.keys()].some((name) => /^node_modules\/@img\/sharp-libvips-linux-arm64\/lib\/libvips-cpp\.so/.test(name))).toBe(true);
-    expect([...entries.keys()].filter((name) => /x64|darwin|win32|musl/.test(name))).toEqual([]);
-    // ELF header: e_machine (offset 18) is 0xB7 for AArch64.
-    const binary = await readZipEntry(zipOf('worker'), sharpBinary);
+    expect([...entries.keys()].some((name) => name.startsWith(`node_modules/@img/sharp-libvips-linux-${cpu}/lib/libvips-cpp.so`))).toBe(true);
+    expect([...entries.keys()].filter((name) => other.test(name))).toEqual([]);
+    // ELF header: e_machine (offset 18) is 0xB7 for AArch64, 0x3E for x86-64.
+    const binary = await readZipEntry(zip(), sharpBinary);
     expect(binary.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
-    expect(binary.readUInt16LE(18)).toBe(elfMachineAarch64);
+    expect(binary.readUInt16LE(18)).toBe(elfMachine[architecture]);
   });
 
   test('admin.zip serves the page script bundled at package time, without esbuild', async () => {
