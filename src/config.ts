@@ -41,6 +41,13 @@ const envSchema = z.object({
   DATABASE_LOCK_TIMEOUT_MS: int(1000, 0),
   DATABASE_STATEMENT_TIMEOUT_MS: int(60_000, 0),
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(60_000, 0),
+  // TLS to PostgreSQL (src/db/client.ts); unset: the URL's sslmode decides, as pg reads it.
+  DATABASE_SSL: z.enum(['verify-full', 'require', 'disable']).optional(),
+  DATABASE_CA_FILE: z.string().optional(),
+  // Secrets Manager secrets (name or ARN) read at run time instead of DATABASE_URL / ADMIN_TOKEN (Lambda).
+  DATABASE_SECRET_ID: z.string().optional(),
+  ADMIN_TOKEN_SECRET_ID: z.string().optional(),
+  SECRETS_CACHE_TTL_SECONDS: int(300, 0, 86_400),
   AWS_REGION: z.string().default('us-east-1'),
   AWS_ENDPOINT_URL: optionalUrl,
   IMAGES_QUEUE_URL: optionalUrl,
@@ -68,6 +75,10 @@ const envSchema = z.object({
     .pipe(z.array(z.number().int().min(1).max(65535))),
   FETCH_ALLOW_HOSTS: list(''),
   FETCH_PER_HOST_CONCURRENCY: int(8, 1),
+  // Downloads in flight per host across every worker instance (the budget in Postgres); 0 turns the budget off.
+  FETCH_HOST_MAX_CONCURRENCY: int(8, 0, 1000),
+  // Requests started per second per host across every worker; unset: no rate limit, only the concurrency.
+  FETCH_HOST_MAX_RPS: z.coerce.number().positive().max(10_000).optional(),
   IMAGE_MAX_PIXELS: int(50_000_000, 1),
   IMAGE_MAX_DIMENSION: int(2048, 16, 16384),
   WEBP_QUALITY: int(80, 1, 100),
@@ -123,6 +134,12 @@ export function loadConfig(env: Env = process.env) {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  const conflicts = [
+    e.DATABASE_URL && e.DATABASE_SECRET_ID && 'DATABASE_URL and DATABASE_SECRET_ID are both set: keep one',
+    e.ADMIN_TOKEN && e.ADMIN_TOKEN_SECRET_ID && 'ADMIN_TOKEN and ADMIN_TOKEN_SECRET_ID are both set: keep one',
+    e.DATABASE_CA_FILE && e.DATABASE_SSL !== 'verify-full' && 'DATABASE_CA_FILE is used only with DATABASE_SSL=verify-full',
+  ].filter(Boolean);
+  if (conflicts.length > 0) throw new ConfigError(`invalid configuration: ${conflicts.join('; ')}`);
   return {
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
@@ -130,6 +147,13 @@ export function loadConfig(env: Env = process.env) {
       lockTimeoutMs: e.DATABASE_LOCK_TIMEOUT_MS,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
       idleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
+    databaseTls: { mode: e.DATABASE_SSL, caFile: e.DATABASE_CA_FILE },
+    /** Read at run time by the Lambda adapters (src/secrets), in place of DATABASE_URL and ADMIN_TOKEN. */
+    secrets: {
+      databaseSecretId: e.DATABASE_SECRET_ID,
+      adminTokenSecretId: e.ADMIN_TOKEN_SECRET_ID,
+      cacheTtlSeconds: e.SECRETS_CACHE_TTL_SECONDS,
     },
     aws: {
       region: e.AWS_REGION,
@@ -171,6 +195,14 @@ export function loadConfig(env: Env = process.env) {
       allowedPorts: e.FETCH_ALLOWED_PORTS,
       allowHosts: e.FETCH_ALLOW_HOSTS,
       perHostConcurrency: e.FETCH_PER_HOST_CONCURRENCY,
+    },
+    /** The fleet-wide per-host budget (src/images/host-budget/); suppliers may override both limits. */
+    hostBudget: {
+      /** 0: off (each process keeps only FETCH_PER_HOST_CONCURRENCY). */
+      maxConcurrency: e.FETCH_HOST_MAX_CONCURRENCY,
+      maxRate: e.FETCH_HOST_MAX_RPS ?? null,
+      /** A slot's lease: a rate wait plus one whole download, then a margin; a dead worker's slot returns after it. */
+      slotLeaseSeconds: Math.ceil(e.FETCH_RESPONSE_TIMEOUT_MS / 1000) + 5,
     },
     image: { maxPixels: e.IMAGE_MAX_PIXELS, maxDimension: e.IMAGE_MAX_DIMENSION, quality: e.WEBP_QUALITY, effort: e.WEBP_EFFORT },
     worker: { concurrency: e.WORKER_CONCURRENCY },

@@ -66,8 +66,9 @@ export async function requeueFailedImages(
   }
   const { rowCount } = await ctx.pool.query(
     // attempts is the fencing token and is never reset: a worker still holding an old claim stays fenced off.
+    // downloads starts again: a re-queued image gets its MAX_RECEIVES real downloads anew.
     `UPDATE image_sources src
-        SET status = 'pending', error_kind = NULL, last_error = NULL, lease_until = NULL, updated_at = now()
+        SET status = 'pending', downloads = 0, error_kind = NULL, last_error = NULL, lease_until = NULL, updated_at = now()
       WHERE ${where}`,
     params,
   );

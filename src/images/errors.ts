@@ -44,14 +44,19 @@ export function isTransient(kind: ErrorKind): boolean {
   return transientKinds.has(kind);
 }
 
-/** An image-level failure with its kind; `retryAfterSeconds` carries a server's Retry-After. */
+/**
+ * An image-level failure with its kind; `retryAfterSeconds` carries a server's Retry-After and
+ * `httpStatus` the status that failed (the host budget pauses a host on 429 and 503).
+ */
 export class ImageError extends AppError<ErrorKind> {
   override name = 'ImageError';
   readonly retryAfterSeconds: number | undefined;
+  readonly httpStatus: number | undefined;
 
-  constructor(kind: ErrorKind, message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+  constructor(kind: ErrorKind, message: string, options: { cause?: unknown; retryAfterSeconds?: number | undefined; httpStatus?: number } = {}) {
     super(kind, message, { cause: options.cause });
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.httpStatus = options.httpStatus;
   }
 
   get transient(): boolean {

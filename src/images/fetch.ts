@@ -70,13 +70,13 @@ function parseRetryAfter(value: string | undefined, now: () => number): number |
 
 function statusError(url: string, status: number, retryAfterSeconds: number | undefined): ImageError {
   const retry = retryAfterSeconds === undefined ? '' : ` (Retry-After ${retryAfterSeconds}s)`;
-  if (status === 429) return new ImageError(ErrorKind.rateLimited, `${url}: HTTP 429${retry}`, { retryAfterSeconds });
+  if (status === 429) return new ImageError(ErrorKind.rateLimited, `${url}: HTTP 429${retry}`, { retryAfterSeconds, httpStatus: status });
   // 408 is the server timing us out: worth another go, like a 5xx.
   if (status === 408 || status >= 500) {
-    return new ImageError(ErrorKind.httpServerError, `${url}: HTTP ${status}${retry}`, { retryAfterSeconds });
+    return new ImageError(ErrorKind.httpServerError, `${url}: HTTP ${status}${retry}`, { retryAfterSeconds, httpStatus: status });
   }
   // Other 4xx, and 1xx/3xx that are not followable redirects: asking again gives the same answer.
-  return new ImageError(ErrorKind.httpClientError, `${url}: HTTP ${status}`);
+  return new ImageError(ErrorKind.httpClientError, `${url}: HTTP ${status}`, { httpStatus: status });
 }
 
 function transportError(url: string, error: unknown, config: FetchConfig, deadline: AbortSignal): ImageError {
@@ -117,7 +117,8 @@ async function readCapped(body: Dispatcher.ResponseData['body'], url: string, ma
 /**
  * Downloads images through an undici Agent whose every connection goes through the SSRF guard.
  * Redirects are followed here, not by undici, so each hop is re-checked; bodies are capped at
- * `maxBytes` while streaming; at most `perHostConcurrency` requests run against one host.
+ * `maxBytes` while streaming; at most `perHostConcurrency` requests run against one host from this
+ * process (the fleet-wide budget is src/images/host-budget/, taken by the worker around each download).
  * @example
  * const fetcher = createImageFetcher(config.fetch);
  * const { body, contentType } = await fetcher.download('https://cdn.example.com/a.jpg');

@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { AppContext } from '../context.ts';
 import { decodeImageMessage } from '../queue/messages.ts';
 import { ErrorKind } from './errors.ts';
@@ -10,6 +10,9 @@ const ATTEMPT_OVERHEAD_MS = 10_000;
 
 /** SQS allows at most 12 hours of visibility. */
 const MAX_VISIBILITY_SECONDS = 43_200;
+
+/** SQS delays a new message by at most 15 minutes. */
+const MAX_DELAY_SECONDS = 900;
 
 type Decoded = { record: SQSRecord; delivery?: ImageDelivery; outcome?: ImageOutcome };
 
@@ -41,6 +44,27 @@ async function delayRedelivery(ctx: AppContext, record: SQSRecord, seconds: numb
     .catch((error: unknown) => ctx.log.warn('could not delay redelivery', { messageId: record.messageId, error: String(error) }));
 }
 
+/**
+ * Sends the message again as a new one (its receive count starts over) and reports whether SQS took
+ * it: then the old copy is acknowledged. For work that waited for its host, or still has downloads
+ * left, on the old copy's last allowed receive, where a failure would send it to the DLQ unrecorded.
+ */
+async function resendAsNewMessage(ctx: AppContext, record: SQSRecord, delaySeconds: number): Promise<boolean> {
+  try {
+    await ctx.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: ctx.queueUrl,
+        MessageBody: record.body,
+        DelaySeconds: Math.min(Math.ceil(delaySeconds), MAX_DELAY_SECONDS),
+      }),
+    );
+    return true;
+  } catch (error) {
+    ctx.log.warn('could not send the message again; it stays a batch item failure', { messageId: record.messageId, error: String(error) });
+    return false;
+  }
+}
+
 export interface BatchOptions {
   /** Called with every recorded outcome (metrics). */
   observe?: (outcome: ImageOutcome) => void;
@@ -50,8 +74,11 @@ export interface BatchOptions {
 
 /**
  * The worker: processes a batch of image messages (see `processImages`) and reports the ones to
- * retry as `batchItemFailures` (transient failures, busy images, invalid bodies, sources deferred near
- * the deadline, an unreachable database). Permanent failures are recorded on the source and acknowledged.
+ * retry as `batchItemFailures` (transient failures, busy images, hosts out of slots or paused, invalid
+ * bodies, sources deferred near the deadline, an unreachable database), each pushed back by its delay
+ * (Retry-After, the end of a host's pause, a lease). Permanent failures are recorded on the source and
+ * acknowledged. A retry that may not reach the DLQ (`resend`: it still has downloads left but this is
+ * its last receive) goes back as a new message, and the old copy is acknowledged.
  */
 export async function handleImageBatch(
   ctx: AppContext,
@@ -74,7 +101,9 @@ export async function handleImageBatch(
   }
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const { record, outcome } of decoded) {
-    if (outcome === undefined || outcome.result === 'retry') {
+    if (outcome?.result === 'retry' && outcome.resend && (await resendAsNewMessage(ctx, record, outcome.retryAfterSeconds ?? 0))) {
+      ctx.log.info('sent again as a new message', { messageId: record.messageId, sourceId: outcome.sourceId, kind: outcome.kind });
+    } else if (outcome === undefined || outcome.result === 'retry') {
       batchItemFailures.push({ itemIdentifier: record.messageId });
       if (outcome?.result === 'retry' && outcome.retryAfterSeconds) await delayRedelivery(ctx, record, outcome.retryAfterSeconds);
     }

@@ -7,6 +7,10 @@ export type ClaimResult =
   | {
       claimed: true;
       attempts: number;
+      /** Real downloads of the source, this one included: what `exhausted` is measured against. */
+      downloads: number;
+      /** The host budget for this source: the strictest of the suppliers that link it (null: no limit). */
+      limits: { maxConcurrency: number | null; maxRate: number | null };
       /** One supplier and import that link the source, for the logs (a shared source has several). */
       supplier: string | null;
       importId: number | null;
@@ -16,9 +20,20 @@ export type ClaimResult =
   | { claimed: false; reason: 'gone' | 'stale' | 'done' | 'failed' }
   | { claimed: false; reason: 'busy'; leaseSecondsLeft: number };
 
+/** The fleet-wide per-host limits, which a supplier's own `fetch_limits` replace for its sources. */
+export interface DefaultHostLimits {
+  /** 0 or null: no fleet-wide concurrency limit. */
+  maxConcurrency: number | null;
+  maxRate: number | null;
+}
+
 /**
  * Takes the sources of one worker batch in one statement: queued or pending rows, or processing rows
- * whose lease ran out (their worker died), adding one to each fencing token. A row another worker
+ * whose lease ran out (their worker died), adding one to each fencing token and to `downloads` (a
+ * claim is a download about to start; `releaseSources` takes it back when none starts).
+ * Each claimed source comes with its host limits: per linking supplier its `fetch_limits` or else the
+ * fleet default, and of those the strictest, so a URL that two suppliers share is fetched as
+ * politely as the stricter one asks. A row another worker
  * holds under a live lease is 'busy': its message is retried later instead of both doing the work.
  * Results come back in the order asked; ids must be distinct. Safe under concurrency: the UPDATE
  * re-checks the status under the row lock, so of two batches claiming one source exactly one wins,
@@ -28,6 +43,7 @@ export async function claimSourcesForProcessing(
   pool: pg.Pool,
   wanted: ReadonlyArray<{ sourceId: number; sourceUrl: string }>,
   leaseSeconds: number,
+  defaults: DefaultHostLimits = { maxConcurrency: null, maxRate: null },
 ): Promise<ClaimResult[]> {
   if (wanted.length === 0) return [];
   // `current` is the statement's snapshot, from before the UPDATE: why a row was not claimed.
@@ -35,6 +51,9 @@ export async function claimSourcesForProcessing(
   const { rows } = await pool.query<{
     id: string;
     attempts: number | null;
+    downloads: number | null;
+    max_concurrency: number | null;
+    max_rate: number | null;
     has_webp: boolean | null;
     source_etag: string | null;
     source_last_modified: string | null;
@@ -48,13 +67,13 @@ export async function claimSourcesForProcessing(
        SELECT * FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS w(id, url, ord)
      ), claimed AS (
        UPDATE image_sources s
-          SET status = 'processing', attempts = s.attempts + 1, updated_at = now(),
+          SET status = 'processing', attempts = s.attempts + 1, downloads = s.downloads + 1, updated_at = now(),
               lease_until = now() + make_interval(secs => $3::int)
          FROM wanted w
         WHERE s.id = w.id AND s.source_url = w.url
           AND (s.status IN ('pending', 'queued') OR (s.status = 'processing' AND s.lease_until < now()))
-    RETURNING s.id, s.attempts, s.url IS NOT NULL AS has_webp, s.source_etag, s.source_last_modified)
-     SELECT w.id, c.attempts, c.has_webp, c.source_etag, c.source_last_modified,
+    RETURNING s.id, s.attempts, s.downloads, s.url IS NOT NULL AS has_webp, s.source_etag, s.source_last_modified)
+     SELECT w.id, c.attempts, c.downloads, lim.max_concurrency, lim.max_rate, c.has_webp, c.source_etag, c.source_last_modified,
             cur.status, cur.source_url, ceil(extract(epoch FROM cur.lease_until - now()))::int AS lease_left,
             link.supplier, link.import_id
        FROM wanted w
@@ -64,14 +83,32 @@ export async function claimSourcesForProcessing(
          SELECT sp.code AS supplier, pi.import_id FROM product_images pi
            JOIN products p ON p.id = pi.product_id JOIN suppliers sp ON sp.id = p.supplier_id
           WHERE pi.source_id = c.id ORDER BY pi.id DESC LIMIT 1) link ON true
+       LEFT JOIN LATERAL (
+         SELECT min(coalesce((sp.fetch_limits->>'maxConcurrency')::int, $4::int)) AS max_concurrency,
+                min(coalesce((sp.fetch_limits->>'maxRate')::float8, $5::float8)) AS max_rate
+           FROM suppliers sp
+          WHERE sp.id IN (SELECT p.supplier_id FROM product_images pi JOIN products p ON p.id = pi.product_id WHERE pi.source_id = c.id)) lim
+         ON c.id IS NOT NULL
       ORDER BY w.ord`,
-    [wanted.map((w) => w.sourceId), wanted.map((w) => w.sourceUrl), leaseSeconds],
+    [
+      wanted.map((w) => w.sourceId),
+      wanted.map((w) => w.sourceUrl),
+      leaseSeconds,
+      defaults.maxConcurrency || null,
+      defaults.maxRate,
+    ],
   );
   return rows.map((row, i): ClaimResult => {
     if (row.attempts !== null) {
       return {
         claimed: true,
         attempts: row.attempts,
+        downloads: row.downloads!,
+        // A source no supplier links any more (an import moved on) still gets the fleet default.
+        limits: {
+          maxConcurrency: row.max_concurrency ?? (defaults.maxConcurrency || null),
+          maxRate: row.max_rate ?? defaults.maxRate,
+        },
         supplier: row.supplier,
         importId: row.import_id,
         current: row.has_webp ? { etag: row.source_etag, lastModified: row.source_last_modified } : undefined,
@@ -192,12 +229,15 @@ export async function markSourceRetrying(pool: pg.Pool, claim: SourceClaim, kind
   );
 }
 
-/** Hands claimed sources back untouched (deferred near the invocation's deadline): queued again, token kept. */
+/**
+ * Hands claimed sources back untouched (deferred near the invocation's deadline, or refused by the
+ * host budget): queued again, token kept, and the download the claim counted taken back.
+ */
 export async function releaseSources(pool: pg.Pool, claims: readonly SourceClaim[], leaseSeconds: number) {
   if (claims.length === 0) return;
   await pool.query(
     `UPDATE image_sources s
-        SET status = 'queued', updated_at = now(), lease_until = now() + make_interval(secs => $3::int)
+        SET status = 'queued', downloads = greatest(s.downloads - 1, 0), updated_at = now(), lease_until = now() + make_interval(secs => $3::int)
        FROM unnest($1::bigint[], $2::int[]) AS t(id, attempt)
       WHERE s.id = t.id AND s.attempts = t.attempt AND s.status = 'processing'`,
     [claims.map((c) => c.sourceId), claims.map((c) => c.attempt), leaseSeconds],

@@ -1,10 +1,12 @@
 import pLimit from 'p-limit';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../context.ts';
 import type { ImageMessage } from '../queue/messages.ts';
 import { convertToWebp } from './convert.ts';
 import { classifyError, ErrorKind, ImageError } from './errors.ts';
 import type { Downloaded, NotModified, Validators } from './fetch.ts';
+import { createHostBudget, type HostBudget, type HostLimits, type HostRefusal } from './host-budget/host-budget.ts';
 import {
   claimSourcesForProcessing,
   markSourceFailed,
@@ -34,7 +36,18 @@ export type ImageOutcome = ImageRef &
     | { result: 'unchanged'; downloadMs: number }
     | { result: 'skipped'; reason: string }
     | { result: 'failed'; kind: string; message: string }
-    | { result: 'retry'; kind: string; message: string; retryAfterSeconds?: number | undefined }
+    | {
+        result: 'retry';
+        kind: string;
+        message: string;
+        retryAfterSeconds?: number | undefined;
+        /**
+         * On the message's last allowed receive, with downloads left (it waited for its host, or its
+         * receives went on waiting earlier): send it again as a new message instead of letting the
+         * redrive policy take it to the DLQ.
+         */
+        resend?: boolean;
+      }
   );
 
 /** One message of a batch, and how often SQS has delivered it. */
@@ -50,15 +63,49 @@ export interface ProcessOptions {
   attemptBudgetMs?: number;
 }
 
-/** A claimed source's work before it is recorded: a result to commit with the batch, or an error. */
+/**
+ * A claimed source's work before it is recorded: a result to commit with the batch, an error, or
+ * `refused` by the host budget (no download happened; the source is handed back).
+ */
 type Work =
   | { ok: true; result: SourceResult; stats: { bytesIn: number; bytesOut: number; downloadMs: number; convertMs: number } }
-  | { ok: false; error: unknown };
+  | { ok: false; error: unknown; refused?: undefined }
+  | { ok: false; refused: HostRefusal };
 
-async function fetchConvertStore(ctx: AppContext, downloader: ImageDownloader, url: string, current: Validators | undefined): Promise<Work> {
+/** The download inside a slot of its host's budget: the slot is freed as soon as the body is in, before conversion. */
+async function downloadWithinBudget(
+  budget: HostBudget,
+  downloader: ImageDownloader,
+  url: string,
+  limits: HostLimits,
+  current: Validators | undefined,
+): Promise<Downloaded | NotModified | HostRefusal> {
+  const permit = await budget.acquire(new URL(url).host, limits);
+  if (!permit.granted) return permit;
+  if (permit.startInMs > 0) await sleep(permit.startInMs);
+  let downloaded: Downloaded | NotModified;
+  try {
+    downloaded = await downloader.download(url, current ?? {});
+  } catch (error) {
+    await budget.release(permit, error);
+    throw error;
+  }
+  await budget.release(permit);
+  return downloaded;
+}
+
+async function fetchConvertStore(
+  ctx: AppContext,
+  downloader: ImageDownloader,
+  budget: HostBudget,
+  url: string,
+  limits: HostLimits,
+  current: Validators | undefined,
+): Promise<Work> {
   try {
     const started = performance.now();
-    const downloaded = await downloader.download(url, current ?? {});
+    const downloaded = await downloadWithinBudget(budget, downloader, url, limits, current);
+    if ('granted' in downloaded) return { ok: false, refused: downloaded };
     const downloadedAt = performance.now();
     const downloadMs = downloadedAt - started;
     if (downloaded.notModified) return { ok: true, result: { notModified: true }, stats: { bytesIn: 0, bytesOut: 0, downloadMs, convertMs: 0 } };
@@ -83,17 +130,19 @@ async function fetchConvertStore(ctx: AppContext, downloader: ImageDownloader, u
 
 /**
  * Turns one image's error into its recorded state: failed with its kind (permanent, or `exhausted`
- * on the last allowed receive), or back to queued for the message's next delivery. The one place
- * that decides retry or fail.
+ * after its last allowed download, MAX_RECEIVES real downloads), or back to queued for the message's
+ * next delivery. The one place that decides retry or fail. Receives spent waiting (no slot, a paused
+ * host, a busy row) are not downloads, so they never exhaust an image.
  */
-async function recordFailure(ctx: AppContext, owner: SourceClaim, ref: ImageRef, error: unknown, receiveCount: number): Promise<ImageOutcome> {
+async function recordFailure(ctx: AppContext, owner: SourceClaim, ref: ImageRef, error: unknown, delivery: { receiveCount: number; downloads: number }): Promise<ImageOutcome> {
   const failure = classifyError(error);
   // Conversion and storage errors do not know the URL; admins need it next to every reason.
   const reason = failure.message.includes(owner.sourceUrl) ? failure.message : `${owner.sourceUrl}: ${failure.message}`;
-  const lastReceive = receiveCount >= ctx.config.queue.maxReceives;
-  if (!failure.transient || lastReceive) {
+  const { maxReceives } = ctx.config.queue;
+  const lastDownload = delivery.downloads >= maxReceives;
+  if (!failure.transient || lastDownload) {
     const kind = failure.transient ? ErrorKind.exhausted : failure.kind;
-    const text = failure.transient ? `gave up after ${receiveCount} attempts; last error (${failure.kind}): ${reason}` : reason;
+    const text = failure.transient ? `gave up after ${delivery.downloads} downloads; last error (${failure.kind}): ${reason}` : reason;
     await markSourceFailed(ctx.pool, owner, kind, text);
     return { ...ref, result: 'failed', kind, message: text };
   }
@@ -104,6 +153,7 @@ async function recordFailure(ctx: AppContext, owner: SourceClaim, ref: ImageRef,
     kind: failure.kind,
     message: reason,
     retryAfterSeconds: failure instanceof ImageError ? failure.retryAfterSeconds : undefined,
+    resend: delivery.receiveCount >= maxReceives,
   };
 }
 
@@ -138,14 +188,21 @@ export async function processImages(
 
   let claims;
   try {
-    claims = await claimSourcesForProcessing(ctx.pool, unique.map((i) => deliveries[i]!.message), processingLeaseSeconds);
+    claims = await claimSourcesForProcessing(ctx.pool, unique.map((i) => deliveries[i]!.message), processingLeaseSeconds, ctx.config.hostBudget);
   } catch (error) {
     const failure = classifyError(error, 'database');
     for (const i of unique) outcomes[i] = { result: 'retry', sourceId: deliveries[i]!.message.sourceId, kind: failure.kind, message: failure.message };
     return outcomes;
   }
 
-  const claimed: Array<{ index: number; owner: SourceClaim; ref: ImageRef; current: Validators | undefined }> = [];
+  const claimed: Array<{
+    index: number;
+    owner: SourceClaim;
+    ref: ImageRef;
+    current: Validators | undefined;
+    downloads: number;
+    limits: HostLimits;
+  }> = [];
   unique.forEach((index, n) => {
     const claim = claims[n]!;
     const { sourceId, sourceUrl } = deliveries[index]!.message;
@@ -155,6 +212,8 @@ export async function processImages(
         owner: { sourceId, sourceUrl, attempt: claim.attempts },
         ref: { sourceId, supplier: claim.supplier ?? undefined, importId: claim.importId },
         current: claim.current,
+        downloads: claim.downloads,
+        limits: claim.limits,
       });
     } else if (claim.reason === 'busy') {
       // Come back when the other delivery's lease ends, instead of spending receives while it works.
@@ -171,21 +230,38 @@ export async function processImages(
   });
 
   const limit = pLimit(ctx.config.worker.concurrency);
-  const budget = options.attemptBudgetMs ?? 0;
+  const hostBudget = createHostBudget(ctx.pool, ctx.config.hostBudget);
+  const timeBudget = options.attemptBudgetMs ?? 0;
   let started = 0;
   const works = await Promise.all(
     claimed.map((c) =>
       limit(async (): Promise<Work | undefined> => {
-        if (started > 0 && (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) < budget) return undefined;
+        if (started > 0 && (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) < timeBudget) return undefined;
         started += 1;
-        return fetchConvertStore(ctx, downloader, c.owner.sourceUrl, c.current);
+        return fetchConvertStore(ctx, downloader, hostBudget, c.owner.sourceUrl, c.limits, c.current);
       }),
     ),
   );
 
+  // Handed back untouched: deferred near the deadline, or refused by the host budget. No download
+  // happened, so the claim's download is taken back and the message comes back later.
   const deferred = claimed.filter((_, n) => works[n] === undefined);
-  await releaseSources(ctx.pool, deferred.map((c) => c.owner), ctx.config.queue.retentionSeconds);
+  const refused = claimed.flatMap((c, n) => {
+    const work = works[n];
+    return work && !work.ok && work.refused ? [{ ...c, refusal: work.refused }] : [];
+  });
+  await releaseSources(ctx.pool, [...deferred, ...refused].map((c) => c.owner), ctx.config.queue.retentionSeconds);
   if (deferred.length > 0) ctx.log.warn('deferred: too close to the invocation deadline', { sources: deferred.map((c) => c.owner.sourceId) });
+  for (const r of refused) {
+    outcomes[r.index] = {
+      ...r.ref,
+      result: 'retry',
+      kind: r.refusal.reason === 'paused' ? 'host_paused' : 'host_busy',
+      message: r.refusal.message,
+      retryAfterSeconds: r.refusal.retryAfterSeconds,
+      resend: deliveries[r.index]!.receiveCount >= ctx.config.queue.maxReceives,
+    };
+  }
 
   const finished = claimed.flatMap((c, n) => {
     const work = works[n];
@@ -200,7 +276,7 @@ export async function processImages(
   }
   for (const f of finished) {
     if (!recorded) {
-      outcomes[f.index] = await recordFailure(ctx, f.owner, f.ref, recordError, deliveries[f.index]!.receiveCount);
+      outcomes[f.index] = await recordFailure(ctx, f.owner, f.ref, recordError, { ...deliveries[f.index]!, downloads: f.downloads });
     } else if (!recorded.has(f.owner.sourceId)) {
       outcomes[f.index] = { ...f.ref, result: 'skipped', reason: 'stale' };
     } else if (f.result.notModified) {
@@ -211,7 +287,7 @@ export async function processImages(
   }
   for (const [n, c] of claimed.entries()) {
     const work = works[n];
-    if (work && !work.ok) outcomes[c.index] = await recordFailure(ctx, c.owner, c.ref, work.error, deliveries[c.index]!.receiveCount);
+    if (work && !work.ok && !work.refused) outcomes[c.index] = await recordFailure(ctx, c.owner, c.ref, work.error, { ...deliveries[c.index]!, downloads: c.downloads });
   }
   for (const [i, d] of deliveries.entries()) {
     const first = firstIndex.get(d.message.sourceId)!;

@@ -33,7 +33,8 @@ const claimable: Record<ClaimKind, string> = {
  * Moves up to `limit` sources of one kind to queued with a lease, returning them for sending.
  * Safe under concurrency: FOR UPDATE SKIP LOCKED means two ticks never claim the same row, and the
  * status change commits before the messages are sent, so a second tick does not see them as claimable.
- * A re-checked source keeps its WebP (`url`) meanwhile, so its products keep their picture.
+ * A re-checked source keeps its WebP (`url`) meanwhile, so its products keep their picture, and its
+ * download count starts again (a re-check gets its own MAX_RECEIVES downloads).
  */
 export async function claimSources(
   pool: pg.Pool,
@@ -48,7 +49,8 @@ export async function claimSources(
         FOR UPDATE SKIP LOCKED
      )
      UPDATE image_sources s
-        SET status = 'queued', lease_until = now() + make_interval(secs => $2::int), updated_at = now()
+        SET status = 'queued', lease_until = now() + make_interval(secs => $2::int), updated_at = now(),
+            downloads = CASE WHEN picked.previous_status = 'done' THEN 0 ELSE s.downloads END
        FROM picked
       WHERE s.id = picked.id
   RETURNING s.id, s.source_url, s.attempts, picked.previous_status`,

@@ -64,11 +64,12 @@ export function withDatabaseUrl(ctx: AppContext, databaseUrl: string): AppContex
 
 /**
  * End states of several image sources, grouped: `6 × done after 2 attempts`, `1 × processing after 1 attempt`.
- * `attempts` is the fencing token: one per claim, never reset.
+ * An attempt is a real download (`downloads`): claims handed back because the host had no slot or was
+ * paused do not count (the fencing token `attempts` does count them). A re-queue starts it again.
  */
 export async function describeImages(ctx: AppContext, sourceIds: readonly number[]): Promise<string> {
   const { rows } = await ctx.pool.query<ImageRowOutcome & { attempts: number }>(
-    `SELECT status, error_kind, last_error, attempts FROM image_sources WHERE id = ANY($1::bigint[]) ORDER BY id`,
+    `SELECT status, error_kind, last_error, downloads AS attempts FROM image_sources WHERE id = ANY($1::bigint[]) ORDER BY id`,
     [sourceIds],
   );
   const groups = new Map<string, number>();

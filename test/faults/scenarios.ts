@@ -66,7 +66,7 @@ export const cdnFaultScenarios: readonly CdnFaultScenario[] = [
   { name: 'status404', fault: 'HTTP 404', serve: 'status404', outcome: 'failed: http_4xx' },
 ];
 
-/** Attempts an outcome takes: every allowed receive for given-up retries, one otherwise. */
+/** Attempts (real downloads) an outcome takes: MAX_RECEIVES for given-up retries, one otherwise. */
 export const attemptsFor = (outcome: string) => (outcome.startsWith('failed: exhausted') ? maxReceives : 1);
 
 const withAttempts = (outcome: string, attempts: number) => `${outcome} after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
@@ -110,7 +110,8 @@ export async function runCdnFaultScenarios(ctx: AppContext, cdn: FixtureCdn): Pr
     results.push({
       fault: scenario.fault,
       expected: withAttempts(scenario.outcome, attempts),
-      observed: withAttempts(describeOutcome(row), row?.attempts ?? 0),
+      // Real downloads: a claim handed back because a 429/503 paused the shared host is not an attempt.
+      observed: withAttempts(describeOutcome(row), row?.downloads ?? 0),
       lost: report.lostSourceIds.filter((id) => id === imageId || id === neighbourId).length,
       duplicates: 0,
       problems,

@@ -109,7 +109,8 @@ export async function runSharedUrlScenario(ctx: AppContext, cdn: FixtureCdn): Pr
  * comes back and another worker claims the source (token 2) and fails it (the CDN answers 404); an
  * admin re-queues it (pending again, token kept) and a third worker claims it (token 3). Only then
  * does the first worker wake and write: its token is no longer the row's, so the write matches
- * nothing. The third worker finishes: done after 3 attempts, with its own picture.
+ * nothing (the row's token is 3). The third worker finishes: done after 1 download since the re-queue
+ * (a re-queue gives the image its downloads anew), with its own picture.
  * The stale worker's upload (a WebP no source refers to) is what media-gc is for: collected at the end.
  */
 export async function runStaleWriterScenario(ctx: AppContext, cdn: FixtureCdn): Promise<ScenarioResult> {
@@ -157,7 +158,7 @@ export async function runStaleWriterScenario(ctx: AppContext, cdn: FixtureCdn): 
     const report = await checkPipelineInvariants(ctx);
     return resultFrom(
       'stale worker writes after fail, re-queue and a new claim (ABA)',
-      'stale write: skipped (stale); new owner: done; 1 × done after 3 attempts, the product lists the new owner’s WebP; stale upload collected: 1',
+      'stale write: skipped (stale); new owner: done; 1 × done after 1 attempt, the product lists the new owner’s WebP; stale upload collected: 1',
       `stale write: ${outcomeName(staleOutcome)}; new owner: ${outcomeName(ownerOutcome)}; ${await describeImages(ctx, [sourceId])}, ` +
         `the product lists ${ownersPicture ? 'the new owner’s WebP' : `[${listed.join(', ')}]`}; stale upload collected: ${gc.deleted}`,
       report,

@@ -41,7 +41,7 @@ describe('fault injection: every way a supplier CDN misbehaves ends in a recorde
 });
 
 describe('politeness and storage faults, through a recording proxy in front of SQS/S3', () => {
-  it('429 with Retry-After pushes back only that message, by that delay; the rest of the batch finishes first', async () => {
+  it('429 with Retry-After pauses the host: that message is pushed back by the delay, the rest of the batch no further than the pause', async () => {
     expectClean(await runRetryAfterScenario(env.ctx, cdn));
   });
 
