@@ -157,7 +157,13 @@ export const products = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('products_supplier_sku_unique').on(t.supplierId, t.sku)],
+  (t) => [
+    uniqueIndex('products_supplier_sku_unique').on(t.supplierId, t.sku),
+    // The products view searches SKU and title anywhere in the text (ILIKE '%q%'): trigram indexes
+    // (pg_trgm, created by the same migration) answer that without reading the whole table.
+    index('products_sku_trgm_idx').using('gin', t.sku.op('gin_trgm_ops')),
+    index('products_title_trgm_idx').using('gin', t.title.op('gin_trgm_ops')),
+  ],
 );
 
 /**
@@ -185,6 +191,10 @@ export const imageSources = pgTable(
     width: integer('width'),
     height: integer('height'),
     bytes: integer('bytes'),
+    /** The downloaded original as the supplier serves it, before conversion (null for sources done before they were recorded). */
+    originalWidth: integer('original_width'),
+    originalHeight: integer('original_height'),
+    originalBytes: integer('original_bytes'),
     contentHash: text('content_hash'),
     sourceEtag: text('source_etag'),
     sourceLastModified: text('source_last_modified'),

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { acquireProcessLock } from './process-lock.ts';
 
@@ -24,7 +25,8 @@ export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedP
         ': stop it first, or set DATABASE_URL to a PostgreSQL that several processes can share',
       )
     : () => {};
-  const pglite = await PGlite.create(dataDir).catch((error: unknown) => {
+  // pg_trgm: the products search's indexes (migrations/0010_product_search.sql).
+  const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } }).catch((error: unknown) => {
     release();
     throw error;
   });
