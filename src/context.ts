@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, QueueDoesNotExist, SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from './config.ts';
 import { ConfigError } from './config.ts';
-import { createDb, type Db } from './db/client.ts';
+import { createDb, type DatabaseUrlSource, type Db } from './db/client.ts';
 import type pg from 'pg';
 import type { Log } from './observability/logger.ts';
 
@@ -48,10 +48,14 @@ async function resolveQueueUrl(sqs: SQSClient, url: string | undefined, name: st
   return found.QueueUrl;
 }
 
-/** Builds the context from a config whose database and AWS endpoints are already decided. */
-export async function createContext(config: Config, log: Log): Promise<AppContext> {
-  if (!config.databaseUrl) throw new ConfigError('DATABASE_URL: required here (the embedded stack sets it locally)');
-  const { pool, db } = createDb(config.databaseUrl, config.databasePoolMax, config.databaseTimeouts);
+/**
+ * Builds the context from a config whose database and AWS endpoints are already decided.
+ * `databaseUrl` replaces DATABASE_URL with a source that can change (a secret read at run time).
+ */
+export async function createContext(config: Config, log: Log, options: { databaseUrl?: DatabaseUrlSource } = {}): Promise<AppContext> {
+  const databaseUrl = options.databaseUrl ?? config.databaseUrl;
+  if (!databaseUrl) throw new ConfigError('DATABASE_URL: required here (the embedded stack sets it locally)');
+  const { pool, db } = createDb(databaseUrl, config.databasePoolMax, config.databaseTimeouts, config.databaseTls);
   const { sqs, s3 } = createAwsClients(config);
   const queueUrl = await resolveQueueUrl(sqs, config.queue.url, config.queue.name);
   // A deployment without a DLQ is allowed (admin DLQ commands then say so); any other error is real.

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig } from './config.ts';
 import { type AppContext, createContext } from './context.ts';
 import type { Log } from './observability/logger.ts';
+import { type RuntimeSecrets, runtimeSecrets } from './secrets/runtime-secrets.ts';
 
 /** Structured JSON logs in Lambda (Powertools), behind the same small Log surface the logic uses. */
 function powertoolsLog(logger: Logger): Log {
@@ -13,14 +14,17 @@ function powertoolsLog(logger: Logger): Log {
 /**
  * Builds the context once per Lambda container, on the first invocation, and reuses it (pool, clients,
  * resolved queue URLs) across invocations. A failed start is not cached, so the next invocation retries.
+ * The database URL and admin token come from Secrets Manager when the template names their secrets
+ * (DATABASE_SECRET_ID, ADMIN_TOKEN_SECRET_ID): read at run time, cached, and read again when refused.
  */
-export function lazyLambdaContext<T>(serviceName: string, extend: (ctx: AppContext) => T) {
+export function lazyLambdaContext<T>(serviceName: string, extend: (ctx: AppContext, secrets: RuntimeSecrets) => T) {
   let ready: Promise<T> | undefined;
   return () => {
     ready ??= (async () => {
       const config = loadConfig();
       const logger = new Logger({ serviceName, logLevel: config.logLevel ?? 'INFO' });
-      return extend(await createContext(config, powertoolsLog(logger)));
+      const secrets = runtimeSecrets(config);
+      return extend(await createContext(config, powertoolsLog(logger), { databaseUrl: secrets.databaseUrl }), secrets);
     })().catch((error: unknown) => {
       ready = undefined;
       throw error;

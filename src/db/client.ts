@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
+import { ConfigError } from '../config.ts';
 import * as schema from './schema.ts';
 
 export type Db = NodePgDatabase<typeof schema>;
@@ -13,11 +15,117 @@ export interface DbTimeouts {
   idleInTransactionTimeoutMs: number;
 }
 
-/** One pg Pool and the drizzle handle over it. Raw SQL that matters goes through `pool` or `db.execute`. */
-export function createDb(url: string, poolMax: number, timeouts?: DbTimeouts) {
+/** DATABASE_SSL: how the pool talks TLS to the server. */
+export const DatabaseSsl = {
+  /** TLS, the certificate chained to a trusted CA (Node's, NODE_EXTRA_CA_CERTS, or DATABASE_CA_FILE) and naming the host. */
+  verifyFull: 'verify-full',
+  /** TLS without checking the certificate: encrypted, but open to anyone who can sit in the middle. */
+  require: 'require',
+  disable: 'disable',
+} as const;
+export type DatabaseSsl = (typeof DatabaseSsl)[keyof typeof DatabaseSsl];
+
+export interface DbTls {
+  /** Unset: the URL decides (pg reads `sslmode`; no `sslmode` is plaintext). */
+  mode: DatabaseSsl | undefined;
+  /** PEM bundle trusted instead of Node's CAs, for verify-full. */
+  caFile: string | undefined;
+}
+
+/**
+ * Where the pool gets its connection string when it can change while the process runs (a rotated
+ * secret): `current()` for each new connection, `reread()` once after the server refused a login.
+ */
+export interface DatabaseUrlSource {
+  current(): Promise<string>;
+  reread(): Promise<string>;
+}
+
+// The URL parameters through which pg picks TLS; with DATABASE_SSL set they would silently win over it.
+const urlSslParameters = ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'uselibpqcompat'];
+
+/** pg's `ssl` option for DATABASE_SSL; undefined leaves TLS to the URL. */
+export function sslOptions(url: string, tls: DbTls | undefined): pg.ClientConfig['ssl'] {
+  if (!tls?.mode) return undefined;
+  const inUrl = urlSslParameters.filter((name) => new URL(url).searchParams.has(name));
+  if (inUrl.length > 0) {
+    throw new ConfigError(`DATABASE_SSL=${tls.mode} decides TLS, but the database URL also sets ${inUrl.join(', ')}: keep one of the two`);
+  }
+  if (tls.mode === DatabaseSsl.disable) return false;
+  if (tls.mode === DatabaseSsl.require) return { rejectUnauthorized: false };
+  if (!tls.caFile) return { rejectUnauthorized: true };
+  try {
+    return { rejectUnauthorized: true, ca: readFileSync(tls.caFile, 'utf8') };
+  } catch (error) {
+    throw new ConfigError(`DATABASE_CA_FILE=${tls.caFile}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
+/** The server refused the credentials (28P01 invalid_password, 28000 invalid_authorization_specification). */
+function refusedLogin(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '28P01' || code === '28000';
+}
+
+/**
+ * A pool whose new connections use the source's latest URL. Open connections keep working after a
+ * rotation (the server does not log them out); a login refused with the cached credentials reads the
+ * secret again and tries once more. A source that fails after a first success keeps the last URL.
+ */
+function rotatingPool(options: pg.PoolConfig, source: DatabaseUrlSource, tls: DbTls | undefined): pg.Pool {
+  let latest: { url: string; ssl: pg.ClientConfig['ssl'] } | undefined;
+  const use = (url: string) => {
+    if (latest?.url !== url) latest = { url, ssl: sslOptions(url, tls) };
+  };
+
+  // pg-pool builds every new client from the pool's options: this one takes the latest URL instead.
+  class LatestUrlClient extends pg.Client {
+    constructor(config: pg.ClientConfig) {
+      super({ ...config, connectionString: latest!.url, ssl: latest!.ssl });
+    }
+  }
+
+  class RotatingPool extends pg.Pool {
+    override connect(): Promise<pg.PoolClient>;
+    override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
+    override connect(
+      callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
+    ): Promise<pg.PoolClient> | void {
+      const connected = this.connectWithLatestUrl();
+      if (!callback) return connected;
+      connected.then(
+        (client) => callback(undefined, client, (release) => client.release(release as Error | boolean | undefined)),
+        (error: Error) => callback(error, undefined, () => {}),
+      );
+    }
+
+    private async connectWithLatestUrl(): Promise<pg.PoolClient> {
+      use(
+        await source.current().catch((error: unknown) => {
+          if (!latest) throw error;
+          return latest.url;
+        }),
+      );
+      try {
+        return await super.connect();
+      } catch (error) {
+        if (!refusedLogin(error)) throw error;
+        use(await source.reread());
+        return await super.connect();
+      }
+    }
+  }
+
+  return new RotatingPool({ ...options, Client: LatestUrlClient as unknown as new () => pg.ClientBase });
+}
+
+/**
+ * One pg Pool and the drizzle handle over it. Raw SQL that matters goes through `pool` or `db.execute`.
+ * `url` is a connection string, or a source of one that can change (see DatabaseUrlSource).
+ */
+export function createDb(url: string | DatabaseUrlSource, poolMax: number, timeouts?: DbTimeouts, tls?: DbTls) {
   // A database that does not answer must fail fast (and be retried), not hang a Lambda to its timeout.
-  const pool = new pg.Pool({
-    connectionString: url,
+  const options: pg.PoolConfig = {
     max: poolMax,
     connectionTimeoutMillis: 10_000,
     ...(timeouts && {
@@ -25,7 +133,9 @@ export function createDb(url: string, poolMax: number, timeouts?: DbTimeouts) {
       statement_timeout: timeouts.statementTimeoutMs,
       idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
     }),
-  });
+  };
+  const pool =
+    typeof url === 'string' ? new pg.Pool({ ...options, connectionString: url, ssl: sslOptions(url, tls) }) : rotatingPool(options, url, tls);
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
   const db = drizzle(pool, { schema });
