@@ -1,22 +1,17 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
 import { listFailures } from './admin/list-failures.ts';
 import { listProducts } from './admin/list-products.ts';
-import { getStatus } from './admin/status.ts';
-import { uploadSpreadsheet } from './admin/upload-spreadsheet.ts';
 import { registerAdminCommands } from './cli/admin-commands.ts';
 import { registerSupplierCommands } from './cli/supplier-commands.ts';
-import { dryRunUpload } from './cli/dry-run.ts';
-import { importProgressBar } from './cli/import-progress-bar.ts';
 import { emit, table } from './cli/output.ts';
 import { withSession } from './cli/session.ts';
-import { runDemo } from './demo/run-demo.ts';
-import { runLocalWorker } from './local/local-worker.ts';
 import { ImportStatus } from './db/schema.ts';
-import { runTick, RunTrigger } from './scheduled/run-tick.ts';
+
+// Commands import what they run when they run (`await import`): the image pipeline, spreadsheet
+// readers and the AWS SDK cost most of a second to load, and `products` needs none of them.
 
 // A .env in the working directory fills in what the environment leaves unset (variables already set win).
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -32,6 +27,7 @@ program
   .description('the whole story on the embedded stack: sample supplier file, tick, worker, summary')
   .addOption(json)
   .action(async (options: { json?: boolean }) => {
+    const { runDemo } = await import('./demo/run-demo.ts');
     await runDemo({ json: Boolean(options.json) });
   });
 
@@ -41,7 +37,7 @@ program
   .action(async () => {
     await withSession(async ({ stack }) => {
       emit(false, null, () => `migrations applied${stack.embedded.postgres ? ' (embedded Postgres)' : ''}`);
-    });
+    }, { aws: false });
   });
 
 program
@@ -52,9 +48,12 @@ program
   .option('--dry-run', 'show the format, mapping, what would change, warnings and row errors; store and write nothing')
   .addOption(json)
   .action(async (file: string, options: { supplier: string; now?: boolean; dryRun?: boolean; json?: boolean }) => {
-    if (options.dryRun) return dryRunUpload(file, options);
-    const body = await readFile(file);
+    if (options.dryRun) return (await import('./cli/dry-run.ts')).dryRunUpload(file, options);
+    const { fileUpload } = await import('./catalog/upload-content.ts');
+    const body = await fileUpload(file);
     await withSession(async ({ ctx }) => {
+      const { uploadSpreadsheet } = await import('./admin/upload-spreadsheet.ts');
+      const { importProgressBar } = await import('./cli/import-progress-bar.ts');
       const bar = importProgressBar({ json: Boolean(options.json) });
       const upload = await uploadSpreadsheet(
         ctx,
@@ -89,6 +88,7 @@ program
   .addOption(json)
   .action(async (options: { json?: boolean }) => {
     await withSession(async ({ ctx }) => {
+      const { runTick, RunTrigger } = await import('./scheduled/run-tick.ts');
       const summary = await runTick(ctx, RunTrigger.cli);
       emit(Boolean(options.json), summary, () =>
         `run #${summary.runId}: ${summary.imports.length} imports, ${summary.enqueued} images enqueued (${summary.resent} re-sent after lease), ${summary.sendFailed} not sent`,
@@ -98,15 +98,22 @@ program
 
 program
   .command('work')
-  .description('consume the images queue with the worker handler, like the Lambda event source')
+  .description('consume the images queue with the worker handler, like the Lambda event source; shows progress on stderr')
   .option('--until-idle', 'stop when the queue is empty and nothing is in flight')
   .addOption(json)
   .action(async (options: { untilIdle?: boolean; json?: boolean }) => {
     await withSession(async ({ ctx }) => {
+      const { runLocalWorker } = await import('./local/local-worker.ts');
+      const { workProgress } = await import('./cli/work-progress.ts');
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
-      const stats = await runLocalWorker(ctx, { untilIdle: Boolean(options.untilIdle), signal: stop.signal });
-      emit(Boolean(options.json), stats, () => `${stats.messages} messages in ${stats.invocations} batches, ${stats.failures} to retry`);
+      process.once('SIGTERM', () => stop.abort());
+      const progress = workProgress({ write: (text) => process.stderr.write(text), tty: Boolean(process.stderr.isTTY) });
+      const stats = await runLocalWorker(ctx, { untilIdle: Boolean(options.untilIdle), signal: stop.signal, onOutcome: progress.observe }).finally(() =>
+        progress.stop(),
+      );
+      const summary = { ...stats, images: progress.counts };
+      emit(Boolean(options.json), summary, () => `${stats.messages} messages in ${stats.invocations} batches, ${stats.failures} to retry`);
     });
   });
 
@@ -117,6 +124,7 @@ program
   .addOption(json)
   .action(async (options: { supplier?: string; json?: boolean }) => {
     await withSession(async ({ ctx }) => {
+      const { getStatus } = await import('./admin/status.ts');
       const status = await getStatus(ctx, options);
       emit(Boolean(options.json), status, () =>
         [
@@ -147,7 +155,7 @@ program
           ...(page.truncated ? [`showing the first ${page.products.length}; more with --after ${page.next}`] : []),
         ].join('\n'),
       );
-    });
+    }, { aws: false });
   });
 
 program
@@ -162,7 +170,7 @@ program
       emit(Boolean(options.json), failures, () =>
         table(failures.map((f) => ({ id: f.imageId, supplier: f.supplier, sku: f.sku, pos: f.position, kind: f.kind, error: f.error }))),
       );
-    });
+    }, { aws: false });
   });
 
 registerAdminCommands(program, json);

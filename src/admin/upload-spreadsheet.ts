@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { importPendingUploads, registerUpload, type ImportProgress, type ImportSummary, type RegisteredUpload } from '../catalog/index.ts';
+import type { UploadContent } from '../catalog/upload-content.ts';
 import { type EnqueueSummary, enqueuePendingImages } from '../queue/enqueue.ts';
 
 export interface UploadResult extends RegisteredUpload {
@@ -15,7 +16,7 @@ export interface UploadResult extends RegisteredUpload {
  */
 export async function uploadSpreadsheet(
   ctx: AppContext,
-  upload: { supplierCode: string; fileName: string; body: Buffer },
+  upload: { supplierCode: string; fileName: string; body: Buffer | UploadContent },
   options: { now?: boolean; onProgress?: (progress: ImportProgress) => void; deadline?: number } = {},
 ): Promise<UploadResult> {
   const registered = await registerUpload(ctx, upload);

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { AppContext } from '../context.ts';
 import { CatalogError, CatalogErrorKind } from './errors.ts';
 import { ensureSupplier, findDoneImportOfFile, insertImport, markImportFailed, markImportReceived } from './import-records.ts';
 import { assertSupplierCode, buildUploadKey } from './upload-key.ts';
+import { bufferUpload, type UploadContent } from './upload-content.ts';
 
 export interface RegisteredUpload {
   importId: number;
@@ -25,20 +25,21 @@ export interface RegisteredUpload {
  */
 export async function registerUpload(
   ctx: AppContext,
-  upload: { supplierCode: string; fileName: string; body: Buffer },
+  upload: { supplierCode: string; fileName: string; body: Buffer | UploadContent },
 ): Promise<RegisteredUpload> {
   assertSupplierCode(upload.supplierCode);
   const { maxUploadBytes } = ctx.config.limits;
-  if (upload.body.length === 0) throw new CatalogError(CatalogErrorKind.emptyFile, `${upload.fileName} is empty`);
-  if (upload.body.length > maxUploadBytes) {
+  const content = Buffer.isBuffer(upload.body) ? bufferUpload(upload.body) : upload.body;
+  if (content.bytes === 0) throw new CatalogError(CatalogErrorKind.emptyFile, `${upload.fileName} is empty`);
+  if (content.bytes > maxUploadBytes) {
     throw new CatalogError(
       CatalogErrorKind.tooLarge,
-      `${upload.fileName} is ${upload.body.length} bytes, over the ${maxUploadBytes}-byte limit (MAX_UPLOAD_BYTES)`,
+      `${upload.fileName} is ${content.bytes} bytes, over the ${maxUploadBytes}-byte limit (MAX_UPLOAD_BYTES)`,
     );
   }
   const supplierId = await ensureSupplier(ctx.db, upload.supplierCode);
   const sourceKey = buildUploadKey(ctx.config.uploadsPrefix, upload.supplierCode, ctx.now(), upload.fileName);
-  const fileHash = createHash('sha256').update(upload.body).digest('hex');
+  const fileHash = content.sha256;
   // The row comes first, as `receiving`: a tick listing the bucket between the PUT and the INSERT
   // would otherwise register the object itself, and this upload would be told it is a duplicate.
   const importId = await insertImport(ctx.db, {
@@ -46,19 +47,20 @@ export async function registerUpload(
     sourceKey,
     fileName: upload.fileName,
     fileHash,
-    fileBytes: upload.body.length,
+    fileBytes: content.bytes,
     receiving: true,
   });
   if (importId === undefined) {
     throw new CatalogError(CatalogErrorKind.duplicateUpload, `upload key ${sourceKey} is already registered: upload again`);
   }
   // Multipart above 8 MB: S3-compatible endpoints cap single requests (fauxqs at 11 MiB), and a
-  // failed part is retried alone.
+  // failed part is retried alone. Streamed: at most two parts are in memory at once.
   try {
     await new Upload({
       client: ctx.s3,
-      params: { Bucket: ctx.config.buckets.uploads, Key: sourceKey, Body: upload.body },
+      params: { Bucket: ctx.config.buckets.uploads, Key: sourceKey, Body: content.open(), ContentLength: content.bytes },
       partSize: 8 * 1024 * 1024,
+      queueSize: 2,
     }).done();
   } catch (error) {
     await markImportFailed(ctx.db, importId, `the file could not be stored: ${error instanceof Error ? error.message : String(error)}`);

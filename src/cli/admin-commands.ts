@@ -1,19 +1,14 @@
 import type { Command, Option } from 'commander';
-import { collectOrphanMedia } from '../admin/collect-orphan-media.ts';
-import { peekDlq } from '../admin/dlq/peek-dlq.ts';
-import { purgeDlq } from '../admin/dlq/purge-dlq.ts';
-import { redriveDlq } from '../admin/dlq/redrive-dlq.ts';
 import { listImports } from '../admin/import-progress.ts';
-import { presignUpload } from '../admin/presign-upload.ts';
-import { requeueFailedImages } from '../admin/requeue-failed.ts';
 import { describeImportOutcome, getImportReport } from '../admin/row-errors.ts';
 import { rowErrorsToCsv } from '../admin/row-errors-csv.ts';
 import type { ScheduleControl, ScheduleStatus, TriggerResult } from '../admin/schedule/schedule-control.ts';
-import { runDevServer } from '../local/dev-server.ts';
 import { emit, table } from './output.ts';
 import { idList, isoTime, positiveInt } from './parse-options.ts';
 import { withSession } from './session.ts';
-import { tickSchedule } from './tick-schedule.ts';
+
+// Commands that use SQS/S3 import what they run when they run: `imports` or `report` then load
+// neither the AWS SDK nor the image pipeline (see withSession's `aws`).
 
 const describeSchedule = (s: ScheduleStatus) =>
   `${s.name} (${s.backend === 'aws' ? 'EventBridge Scheduler' : 'local timer'}): ${s.enabled ? 'enabled' : 'paused'}, ${s.expression}` +
@@ -28,6 +23,7 @@ const describeTrigger = (t: TriggerResult) =>
 function scheduleAction<T>(act: (schedule: ScheduleControl) => Promise<T>, describe: (value: T) => string) {
   return async (options: { json?: boolean }) => {
     await withSession(async (session) => {
+      const { tickSchedule } = await import('./tick-schedule.ts');
       const schedule = tickSchedule(session);
       try {
         const value = await act(schedule);
@@ -66,7 +62,7 @@ export function registerAdminCommands(program: Command, json: Option): void {
             })),
           ),
         );
-      });
+      }, { aws: false });
     });
 
   program
@@ -80,7 +76,7 @@ export function registerAdminCommands(program: Command, json: Option): void {
         // Human: the outcome on stderr first, so `report 12 > errors.csv` still writes a clean CSV.
         emit(Boolean(options.json), report, () => describeImportOutcome(report.import));
         if (!options.json) process.stdout.write(rowErrorsToCsv(report.rowErrors));
-      });
+      }, { aws: false });
     });
 
   program
@@ -110,6 +106,7 @@ export function registerAdminCommands(program: Command, json: Option): void {
         json?: boolean;
       }) => {
         await withSession(async ({ ctx }) => {
+          const { requeueFailedImages } = await import('../admin/requeue-failed.ts');
           const result = await requeueFailedImages(
             ctx,
             {
@@ -139,6 +136,7 @@ export function registerAdminCommands(program: Command, json: Option): void {
     .addOption(json)
     .action(async (options: { dryRun?: boolean; json?: boolean }) => {
       await withSession(async ({ ctx }) => {
+        const { collectOrphanMedia } = await import('../admin/collect-orphan-media.ts');
         const result = await collectOrphanMedia(ctx, { dryRun: Boolean(options.dryRun) });
         emit(Boolean(options.json), result, () =>
           [
@@ -157,6 +155,7 @@ export function registerAdminCommands(program: Command, json: Option): void {
     .addOption(json)
     .action(async (options: { limit: number; json?: boolean }) => {
       await withSession(async ({ ctx }) => {
+        const { peekDlq } = await import('../admin/dlq/peek-dlq.ts');
         const peek = await peekDlq(ctx, options);
         emit(Boolean(options.json), peek, () =>
           [
@@ -180,6 +179,7 @@ export function registerAdminCommands(program: Command, json: Option): void {
     .addOption(json)
     .action(async (options: { json?: boolean }) => {
       await withSession(async ({ ctx }) => {
+        const { redriveDlq } = await import('../admin/dlq/redrive-dlq.ts');
         const result = await redriveDlq(ctx);
         emit(Boolean(options.json), result, () =>
           result.method === 'copy'
@@ -195,6 +195,7 @@ export function registerAdminCommands(program: Command, json: Option): void {
     .addOption(json)
     .action(async (options: { yes?: boolean; json?: boolean }) => {
       await withSession(async ({ ctx }) => {
+        const { purgeDlq } = await import('../admin/dlq/purge-dlq.ts');
         const result = await purgeDlq(ctx, { confirm: Boolean(options.yes) });
         emit(Boolean(options.json), result, () => `${result.purged} messages purged`);
       });
@@ -225,6 +226,7 @@ export function registerAdminCommands(program: Command, json: Option): void {
     .addOption(json)
     .action(async (fileName: string, options: { supplier: string; bytes?: number; json?: boolean }) => {
       await withSession(async ({ ctx }) => {
+        const { presignUpload } = await import('../admin/presign-upload.ts');
         const presigned = await presignUpload(ctx, { supplierCode: options.supplier, fileName, bytes: options.bytes });
         emit(Boolean(options.json), presigned, () => `curl -X PUT --upload-file ${fileName} '${presigned.url}'\n(valid until ${presigned.expiresAt.toISOString()})`);
       });
@@ -238,6 +240,8 @@ export function registerAdminCommands(program: Command, json: Option): void {
       process.once('SIGINT', () => stop.abort());
       process.once('SIGTERM', () => stop.abort());
       await withSession(async (session) => {
+        const { tickSchedule } = await import('./tick-schedule.ts');
+        const { runDevServer } = await import('../local/dev-server.ts');
         const control = tickSchedule(session);
         try {
           await runDevServer({

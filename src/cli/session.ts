@@ -9,20 +9,30 @@ export interface Session {
   stack: LocalStack;
 }
 
+export interface SessionOptions {
+  /**
+   * False for commands that read only the database (products, imports, failures, report, supplier…):
+   * they neither load the AWS SDK nor start or reach the SQS/S3 emulator.
+   */
+  aws?: boolean;
+}
+
 /**
  * Runs one CLI command against the world the environment names: the embedded stack under DATA_DIR
  * for whatever is unset, the real services for whatever is set. Always closes what it opened.
  * Refuses while `dev` runs on the same DATA_DIR: the embedded Postgres is one process's files.
  */
-export async function withSession<T>(run: (session: Session) => Promise<T>): Promise<T> {
+export async function withSession<T>(run: (session: Session) => Promise<T>, options: SessionOptions = {}): Promise<T> {
   const config = loadConfig();
   const dev = config.databaseUrl ? undefined : runningDev(config.local.dataDir);
   if (dev) {
     throw new Error(`dev (pid ${dev.pid}) holds the embedded database in DATA_DIR: use ${dev.url}/ or its API, or stop it first`);
   }
-  const stack = await startLocalStack(config);
+  const log = createLogger(config.logLevel ?? 'WARN');
+  const aws = options.aws !== false;
+  const stack = await startLocalStack(config, { aws, log });
   try {
-    const ctx = await createContext(stack.config, createLogger(config.logLevel ?? 'WARN'));
+    const ctx = await createContext(stack.config, log, { aws });
     try {
       return await run({ ctx, stack });
     } finally {

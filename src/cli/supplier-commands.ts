@@ -12,12 +12,21 @@ const mappingText = (s: SupplierSettings) =>
     .map(([field, headers]) => `${field} ← ${[headers].flat().map((h) => JSON.stringify(h)).join(', ')}`)
     .join('; ') || 'guessed from the headers';
 
+const limitsText = (s: SupplierSettings) =>
+  [
+    s.fetchLimits.maxConcurrency === undefined ? undefined : `${s.fetchLimits.maxConcurrency} downloads at once per host`,
+    s.fetchLimits.maxRate === undefined ? undefined : `${s.fetchLimits.maxRate} requests/s per host`,
+  ]
+    .filter(Boolean)
+    .join(', ') || 'the fleet defaults (FETCH_HOST_MAX_CONCURRENCY, FETCH_HOST_MAX_RPS)';
+
 const describeSupplier = (s: SupplierSettings) =>
   [
     `${s.code} (${s.name})`,
     `format:          ${s.format}`,
     `mapping:         ${mappingText(s)}`,
     `image base URL:  ${s.imageBaseUrl ?? '(none)'}`,
+    `fetch limits:    ${limitsText(s)}`,
     `settings changed ${s.settingsUpdatedAt.toISOString()}`,
   ].join('\n');
 
@@ -30,12 +39,15 @@ interface SetOptions {
   title?: string;
   images?: string[];
   imageBaseUrl?: string;
+  maxConcurrency?: string;
+  maxRate?: string;
   json?: boolean;
 }
 
 /** `--sku ""` and friends clear a setting (back to guessing, or no base URL); absent flags keep it. */
 function settingsChange(options: SetOptions) {
   const orClear = (value: string | undefined) => (value === '' ? null : value);
+  const asNumber = (value: string | undefined) => (value === undefined ? undefined : value === '' ? null : Number(value));
   const parsed = supplierSettingsChange.safeParse({
     name: options.name,
     format: options.format,
@@ -43,9 +55,11 @@ function settingsChange(options: SetOptions) {
     title: orClear(options.title),
     images: options.images && (options.images.every((h) => h === '') ? null : options.images),
     imageBaseUrl: orClear(options.imageBaseUrl),
+    maxConcurrency: asNumber(options.maxConcurrency),
+    maxRate: asNumber(options.maxRate),
   });
   if (parsed.success) return parsed.data;
-  const flag: Record<string, string> = { imageBaseUrl: '--image-base-url' };
+  const flag: Record<string, string> = { imageBaseUrl: '--image-base-url', maxConcurrency: '--max-concurrency', maxRate: '--max-rate' };
   const issue = parsed.error.issues[0]!;
   const field = String(issue.path[0] ?? '');
   throw new InvalidArgumentError(`${flag[field] ?? `--${field}`}: ${issue.message}`);
@@ -53,7 +67,7 @@ function settingsChange(options: SetOptions) {
 
 /** `supplier list|show|set`: per-supplier settings without SQL. */
 export function registerSupplierCommands(program: Command, json: Option): void {
-  const supplier = program.command('supplier').description('suppliers and how their files are read (format, column mapping, image base URL)');
+  const supplier = program.command('supplier').description('suppliers, how their files are read (format, column mapping, image base URL) and how politely their images are fetched');
 
   supplier
     .command('list')
@@ -75,7 +89,7 @@ export function registerSupplierCommands(program: Command, json: Option): void {
             })),
           ),
         );
-      });
+      }, { aws: false });
     });
 
   supplier
@@ -86,7 +100,7 @@ export function registerSupplierCommands(program: Command, json: Option): void {
       await withSession(async ({ ctx }) => {
         const settings = await showSupplier(ctx, code);
         emit(Boolean(options.json), settings, () => describeSupplier(settings));
-      });
+      }, { aws: false });
     });
 
   supplier
@@ -98,6 +112,8 @@ export function registerSupplierCommands(program: Command, json: Option): void {
     .option('--title <header>', 'the title column')
     .option('--images <header>', 'an image column; repeat for several, in image order', collect)
     .option('--image-base-url <url>', 'http(s) URL that relative image paths resolve against')
+    .option('--max-concurrency <n>', "downloads at once per host for this supplier's images, across every worker")
+    .option('--max-rate <r>', "requests per second per host for this supplier's images, across every worker")
     .addOption(json)
     .action(async (code: string, options: SetOptions) => {
       const change = settingsChange(options);
@@ -113,6 +129,6 @@ export function registerSupplierCommands(program: Command, json: Option): void {
             describeSupplier(result.supplier),
           ].join('\n'),
         );
-      });
+      }, { aws: false });
     });
 }

@@ -8,30 +8,27 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
 import type { Config } from '../config.ts';
+import { startFauxqsOnLoopback } from './fauxqs-on-loopback.ts';
 
 export interface EmbeddedAws {
   endpoint: string;
+  port: number;
   stop(): Promise<void>;
 }
 
 /**
- * The fauxqs SQS/S3 emulator in this process; persisted under `dataDir` when given. A fixed port keeps
- * the media URLs written onto products valid from one command to the next; when it is taken, any port.
+ * The fauxqs SQS/S3 emulator in this process, on 127.0.0.1 only (see startFauxqsOnLoopback);
+ * persisted under `dataDir` when given. `port` 0 picks a free one (tests, in-memory stacks); the
+ * embedded stack passes its DATA_DIR's own port (see leaseEmbeddedAws).
  */
 export async function startEmbeddedAws(port: number, dataDir?: string): Promise<EmbeddedAws> {
-  const start = (on: number) =>
-    startFauxqs({
-      port: on,
-      logger: false,
-      ...(dataDir ? { dataDir: join(dataDir, 'queues'), s3StorageDir: join(dataDir, 's3') } : {}),
-    });
-  const server = await start(port).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EADDRINUSE' || port === 0) throw error;
-    return start(0);
+  const server = await startFauxqsOnLoopback({
+    port,
+    logger: false,
+    ...(dataDir ? { dataDir: join(dataDir, 'queues'), s3StorageDir: join(dataDir, 's3') } : {}),
   });
-  return { endpoint: server.address.replace('0.0.0.0', '127.0.0.1'), stop: () => server.stop() };
+  return { endpoint: `http://127.0.0.1:${server.port}`, port: server.port, stop: () => server.stop() };
 }
 
 async function ensureQueue(sqs: SQSClient, name: string, attributes: Record<string, string>) {

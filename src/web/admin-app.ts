@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
@@ -25,7 +26,8 @@ import { requireBearerToken } from './bearer-token.ts';
 import { errorResponse } from './error-response.ts';
 import { adminPage } from './admin-page.ts';
 import { adminPageScript } from './page-script.ts';
-import { RequestValidationError, validate } from './request-validation.ts';
+import { validate, validated } from './request-validation.ts';
+import { readUploadForm } from './upload-form.ts';
 
 export interface AdminAppDeps {
   schedule: ScheduleControl;
@@ -66,20 +68,13 @@ const schemas = {
   }),
   purge: z.strictObject({ confirm: z.boolean() }),
   rate: z.strictObject({ expression: z.string().min(1).max(256) }),
-  upload: z.object({ supplier: z.string().min(1), file: z.instanceof(File, { message: 'a file is required' }), now: flag.optional() }),
-  preview: z.strictObject({ supplier: z.string().min(1), file: z.instanceof(File, { message: 'a file is required' }) }),
+  upload: z.object({ supplier: z.string().min(1), now: flag.optional() }),
+  preview: z.strictObject({ supplier: z.string().min(1) }),
   presign: z.strictObject({ supplier: z.string().min(1), fileName: z.string().min(1).max(255), bytes: z.number().int().positive().optional() }),
 };
 
-async function jsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new RequestValidationError(['body'], 'invalid body: not JSON');
-  }
-}
+/** JSON bodies are a few fields (a requeue's ids list is the largest): anything bigger is refused unread. */
+export const MAX_JSON_BODY_BYTES = 256 * 1024;
 
 /**
  * The admin HTTP API and page: the same operations as the CLI, as JSON under /api (bearer token),
@@ -114,67 +109,80 @@ export function createAdminApp(ctx: AppContext, deps: AdminAppDeps): Hono {
   app.get('/', async (c) => c.html(adminPage({ maxUploadBytes, nonce: c.get('secureHeadersNonce') ?? '', script: await adminPageScript() })));
   app.use('/api/*', auth);
 
-  app.get('/api/status', async (c) => c.json(await getStatus(ctx, validate(schemas.scope.pick({ supplier: true }), c.req.query(), 'query'))));
-  app.get('/api/imports', async (c) => c.json(await listImports(ctx, validate(schemas.scope, c.req.query(), 'query'))));
-  app.get('/api/suppliers', async (c) => c.json(await listSupplierProgress(ctx)));
-  app.get('/api/supplier-settings', async (c) => c.json(await listSuppliers(ctx)));
-  app.get('/api/supplier-settings/:code', async (c) => c.json(await showSupplier(ctx, validate(schemas.supplierCode, c.req.param(), 'path').code)));
-  app.patch('/api/supplier-settings/:code', async (c) => {
-    const { code } = validate(schemas.supplierCode, c.req.param(), 'path');
-    const result = await updateSupplierSettings(ctx, code, validate(supplierSettingsChange, await jsonBody(c.req.raw), 'body'));
-    return c.json(result, result.created ? 201 : 200);
+  // A body over its route's limit is refused with 413 as soon as its length is known (Content-Length,
+  // or the count while it streams): never read whole.
+  const jsonLimit = bodyLimit({
+    maxSize: MAX_JSON_BODY_BYTES,
+    onError: (c) => c.json({ error: `request body over the ${MAX_JSON_BODY_BYTES}-byte limit` }, 413),
   });
-  app.get('/api/imports/:id/errors.csv', async (c) => {
-    const { id: importId } = validate(schemas.importId, c.req.param(), 'path');
-    c.header('content-disposition', `attachment; filename="import-${importId}-errors.csv"`);
-    return c.body(rowErrorsToCsv(await listRowErrors(ctx, importId)), 200, { 'content-type': 'text/csv; charset=utf-8' });
-  });
-  app.get('/api/failures', async (c) => c.json(await listFailures(ctx, validate(schemas.failures, c.req.query(), 'query'))));
-  app.get('/api/failures/groups', async (c) => c.json(await listFailureGroups(ctx, validate(schemas.groups, c.req.query(), 'query'))));
-  app.post('/api/requeue', async (c) => {
-    const { dryRun, now, ids, ...filter } = validate(schemas.requeue, await jsonBody(c.req.raw), 'body');
-    return c.json(await requeueFailedImages(ctx, { ...filter, ...(ids ? { imageIds: ids } : {}) }, { dryRun, now, deadline: requestDeadline() }));
-  });
-
-  app.get('/api/dlq', async (c) => c.json(await peekDlq(ctx, validate(schemas.dlqPeek, c.req.query(), 'query'))));
-  app.post('/api/dlq/redrive', async (c) => c.json(await redriveDlq(ctx)));
-  app.post('/api/dlq/purge', async (c) => c.json(await purgeDlq(ctx, validate(schemas.purge, await jsonBody(c.req.raw), 'body'))));
-
-  app.get('/api/schedule', async (c) => c.json(await deps.schedule.status()));
-  app.post('/api/schedule/pause', async (c) => c.json(await deps.schedule.pause()));
-  app.post('/api/schedule/resume', async (c) => c.json(await deps.schedule.resume()));
-  app.post('/api/schedule/rate', async (c) =>
-    c.json(await deps.schedule.setRate(validate(schemas.rate, await jsonBody(c.req.raw), 'body').expression)),
-  );
-  app.post('/api/schedule/trigger', async (c) => c.json(await deps.schedule.trigger()));
-
-  // Room for the multipart framing around a file of exactly the limit; registerUpload checks the file itself.
+  // Room for the multipart framing around a file of exactly the limit; readUploadForm checks the file itself.
   const uploadLimit = bodyLimit({
     maxSize: maxUploadBytes + 64 * 1024,
     onError: (c) => c.json({ error: `upload over the ${maxUploadBytes}-byte limit (MAX_UPLOAD_BYTES): use a presigned URL` }, 413),
   });
-  app.post('/api/uploads/preview', uploadLimit, async (c) => {
-    const form = validate(schemas.preview, await c.req.parseBody(), 'form');
-    const body = Buffer.from(await form.file.arrayBuffer());
-    return c.json(await previewSpreadsheet(ctx, { supplierCode: form.supplier, fileName: form.file.name, body }));
+  const uploadRoutes = new Set(['/api/uploads', '/api/uploads/preview']);
+  app.use('/api/*', (c, next) => (uploadRoutes.has(c.req.path) ? uploadLimit(c, next) : jsonLimit(c, next)));
+
+  app.get('/api/status', validated('query', schemas.scope.pick({ supplier: true })), async (c) => c.json(await getStatus(ctx, c.req.valid('query'))));
+  app.get('/api/imports', validated('query', schemas.scope), async (c) => c.json(await listImports(ctx, c.req.valid('query'))));
+  app.get('/api/suppliers', async (c) => c.json(await listSupplierProgress(ctx)));
+  app.get('/api/supplier-settings', async (c) => c.json(await listSuppliers(ctx)));
+  app.get('/api/supplier-settings/:code', validated('param', schemas.supplierCode), async (c) => c.json(await showSupplier(ctx, c.req.valid('param').code)));
+  app.patch('/api/supplier-settings/:code', validated('param', schemas.supplierCode), validated('json', supplierSettingsChange), async (c) => {
+    const result = await updateSupplierSettings(ctx, c.req.valid('param').code, c.req.valid('json'));
+    return c.json(result, result.created ? 201 : 200);
   });
-  app.post(
-    '/api/uploads',
-    uploadLimit,
-    async (c) => {
-      const form = validate(schemas.upload, await c.req.parseBody(), 'form');
-      const body = Buffer.from(await form.file.arrayBuffer());
-      const upload = { supplierCode: form.supplier, fileName: form.file.name, body };
-      if (form.now && deps.importNow === 'tick') {
+  app.get('/api/imports/:id/errors.csv', validated('param', schemas.importId), async (c) => {
+    const { id: importId } = c.req.valid('param');
+    c.header('content-disposition', `attachment; filename="import-${importId}-errors.csv"`);
+    return c.body(rowErrorsToCsv(await listRowErrors(ctx, importId)), 200, { 'content-type': 'text/csv; charset=utf-8' });
+  });
+  app.get('/api/failures', validated('query', schemas.failures), async (c) => c.json(await listFailures(ctx, c.req.valid('query'))));
+  app.get('/api/failures/groups', validated('query', schemas.groups), async (c) => c.json(await listFailureGroups(ctx, c.req.valid('query'))));
+  app.post('/api/requeue', validated('json', schemas.requeue), async (c) => {
+    const { dryRun, now, ids, ...filter } = c.req.valid('json');
+    return c.json(await requeueFailedImages(ctx, { ...filter, ...(ids ? { imageIds: ids } : {}) }, { dryRun, now, deadline: requestDeadline() }));
+  });
+
+  app.get('/api/dlq', validated('query', schemas.dlqPeek), async (c) => c.json(await peekDlq(ctx, c.req.valid('query'))));
+  app.post('/api/dlq/redrive', async (c) => c.json(await redriveDlq(ctx)));
+  app.post('/api/dlq/purge', validated('json', schemas.purge), async (c) => c.json(await purgeDlq(ctx, c.req.valid('json'))));
+
+  app.get('/api/schedule', async (c) => c.json(await deps.schedule.status()));
+  app.post('/api/schedule/pause', async (c) => c.json(await deps.schedule.pause()));
+  app.post('/api/schedule/resume', async (c) => c.json(await deps.schedule.resume()));
+  app.post('/api/schedule/rate', validated('json', schemas.rate), async (c) => c.json(await deps.schedule.setRate(c.req.valid('json').expression)));
+  app.post('/api/schedule/trigger', async (c) => c.json(await deps.schedule.trigger()));
+
+  // Multipart read as it streams (readUploadForm): the file goes to a temporary file, then to S3.
+  app.post('/api/uploads/preview', async (c) => {
+    const form = await readUploadForm(c.req.raw, maxUploadBytes);
+    try {
+      const fields = validate(schemas.preview, form.fields, 'form');
+      if (!form.file) validate(schemas.preview.extend({ file: z.never({ message: 'a file is required' }) }), form.fields, 'form');
+      const body = await readFile(form.file!.path);
+      return c.json(await previewSpreadsheet(ctx, { supplierCode: fields.supplier, fileName: form.file!.name, body }));
+    } finally {
+      await form.remove();
+    }
+  });
+  app.post('/api/uploads', async (c) => {
+    const form = await readUploadForm(c.req.raw, maxUploadBytes);
+    try {
+      const fields = validate(schemas.upload, form.fields, 'form');
+      if (!form.file) validate(schemas.upload.extend({ file: z.never({ message: 'a file is required' }) }), form.fields, 'form');
+      const upload = { supplierCode: fields.supplier, fileName: form.file!.name, body: form.file!.content };
+      if (fields.now && deps.importNow === 'tick') {
         const registered = await uploadSpreadsheet(ctx, upload);
         return c.json({ ...registered, run: await deps.schedule.trigger() }, 201);
       }
-      const result = await uploadSpreadsheet(ctx, upload, { now: form.now ?? false, deadline: requestDeadline() });
-      return c.json(result, 201);
-    },
-  );
-  app.post('/api/uploads/presign', async (c) => {
-    const request = validate(schemas.presign, await jsonBody(c.req.raw), 'body');
+      return c.json(await uploadSpreadsheet(ctx, upload, { now: fields.now ?? false, deadline: requestDeadline() }), 201);
+    } finally {
+      await form.remove();
+    }
+  });
+  app.post('/api/uploads/presign', validated('json', schemas.presign), async (c) => {
+    const request = c.req.valid('json');
     return c.json(await presignUpload(ctx, { supplierCode: request.supplier, fileName: request.fileName, bytes: request.bytes }), 201);
   });
   return app;

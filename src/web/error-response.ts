@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AdminError, AdminErrorKind } from '../admin/errors.ts';
 import { CatalogError, CatalogErrorKind } from '../catalog/index.ts';
@@ -20,6 +21,12 @@ function catalogStatus(kind: CatalogErrorKind): ContentfulStatusCode {
 
 /** The one place errors become HTTP responses: known kinds keep their message, anything else is a 500. */
 export function errorResponse(c: Context, error: Error, log: Log): Response {
+  // Hono's own middlewares (bearerAuth, bodyLimit, the JSON validator) say what went wrong themselves.
+  if (error instanceof HTTPException) {
+    const response = error.getResponse();
+    if (response.headers.get('content-type')?.includes('json')) return response;
+    return c.json({ error: error.message || response.statusText }, error.status, Object.fromEntries(response.headers));
+  }
   if (error instanceof RequestValidationError) return c.json({ error: error.message, fields: error.fields }, 400);
   if (error instanceof AdminError) return c.json({ error: error.message, kind: error.kind }, adminStatus[error.kind]);
   if (error instanceof CatalogError) return c.json({ error: error.message, kind: error.kind }, catalogStatus(error.kind));

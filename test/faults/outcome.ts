@@ -1,5 +1,5 @@
 import type { AppContext } from '../../src/context.ts';
-import { createAwsClients } from '../../src/context.ts';
+import { createAwsClients } from '../../src/aws-clients.ts';
 import { createDb } from '../../src/db/client.ts';
 import type { InvariantReport } from '../helpers/invariants.ts';
 
