@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SupplierFormat, type ColumnMapping } from '../../db/schema.ts';
+import { SupplierFormat, type ColumnMapping, type SupplierFetchLimits } from '../../db/schema.ts';
 
 /** How a supplier's files are read, as `supplier show`, the API and the page present it. */
 export interface SupplierSettings {
@@ -9,6 +9,11 @@ export interface SupplierSettings {
   /** Headers that override guessing: field → header(s). Empty: every field is guessed. */
   columnMapping: ColumnMapping;
   imageBaseUrl: string | null;
+  /**
+   * Per-host download limits for this supplier's images, replacing FETCH_HOST_MAX_CONCURRENCY and
+   * FETCH_HOST_MAX_RPS; empty: the fleet defaults. A URL several suppliers share gets the strictest.
+   */
+  fetchLimits: SupplierFetchLimits;
   /** Last change to format, mapping or base URL: done imports before it no longer count as "the same file". */
   settingsUpdatedAt: Date;
   createdAt: Date;
@@ -36,9 +41,14 @@ export const supplierSettingsChange = z.strictObject({
   title: header.nullable().optional(),
   images: z.array(header).min(1).max(20).nullable().optional(),
   imageBaseUrl: imageBaseUrl.nullable().optional(),
+  /** Downloads in flight at one host for this supplier's images, across every worker. */
+  maxConcurrency: z.number().int().min(1).max(1000).nullable().optional(),
+  /** Requests started per second at one host for this supplier's images, across every worker. */
+  maxRate: z.number().positive().max(10_000).nullable().optional(),
 });
 export type SupplierSettingsChange = z.infer<typeof supplierSettingsChange>;
 
 /** The SELECT list that reads a `suppliers` row (alias `s`) as SupplierSettings. */
 export const supplierSettingsColumns = `s.code, s.name, s.format, s.column_mapping AS "columnMapping", s.image_base_url AS "imageBaseUrl",
+       s.fetch_limits AS "fetchLimits",
        s.settings_updated_at AS "settingsUpdatedAt", s.created_at AS "createdAt"`;

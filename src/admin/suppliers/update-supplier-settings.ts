@@ -1,6 +1,6 @@
 import { assertSupplierCode } from '../../catalog/upload-key.ts';
 import type { AppContext } from '../../context.ts';
-import type { ColumnMapping } from '../../db/schema.ts';
+import type { ColumnMapping, SupplierFetchLimits } from '../../db/schema.ts';
 import { supplierSettingsColumns, type SupplierSettings, type SupplierSettingsChange } from './supplier-settings.ts';
 
 export interface SupplierSettingsUpdate {
@@ -17,7 +17,8 @@ const mappingFields = ['sku', 'title', 'images'] as const;
  * Applies a settings change (already validated with `supplierSettingsChange`), creating the supplier
  * when it is new. One statement: concurrent changes to different fields of one supplier both land,
  * because the mapping is merged in SQL (`||`, then `-` for the cleared keys), never read and rewritten.
- * `settings_updated_at` moves only when format, mapping or base URL really change (a rename leaves it).
+ * `settings_updated_at` moves only when format, mapping or base URL really change (a rename or new
+ * fetch limits leave it). Fetch limits apply to the next download; none is restarted.
  *
  * @example
  * await updateSupplierSettings(ctx, 'magento-eu', { format: 'magento', imageBaseUrl: 'https://shop.example/media/catalog/product' });
@@ -32,11 +33,21 @@ export async function updateSupplierSettings(ctx: AppContext, code: string, chan
     else if (value !== undefined) set[field] = value;
   }
   const baseUrlGiven = change.imageBaseUrl !== undefined;
+  // Fetch limits are merged like the mapping; they decide how politely images are fetched, not how
+  // files are read, so they leave settings_updated_at alone (no re-import).
+  const limitsSet: SupplierFetchLimits = {};
+  const limitsCleared: string[] = [];
+  for (const field of ['maxConcurrency', 'maxRate'] as const) {
+    const value = change[field];
+    if (value === null) limitsCleared.push(field);
+    else if (value !== undefined) limitsSet[field] = value;
+  }
   const { rows } = await ctx.pool.query<SupplierSettings & { created: boolean; settingsChanged: boolean }>(
-    `INSERT INTO suppliers AS s (code, name, format, column_mapping, image_base_url)
-     VALUES ($1::text, coalesce($2::text, $1::text), coalesce($3::text, 'auto'), $4::jsonb, $5::text)
+    `INSERT INTO suppliers AS s (code, name, format, column_mapping, image_base_url, fetch_limits)
+     VALUES ($1::text, coalesce($2::text, $1::text), coalesce($3::text, 'auto'), $4::jsonb, $5::text, $8::jsonb)
      ON CONFLICT (code) DO UPDATE
         SET name = coalesce($2, s.name),
+            fetch_limits = (s.fetch_limits || $8::jsonb) - $9::text[],
             format = coalesce($3, s.format),
             column_mapping = (s.column_mapping || $4::jsonb) - $6::text[],
             image_base_url = CASE WHEN $7::boolean THEN $5::text ELSE s.image_base_url END,
@@ -45,7 +56,17 @@ export async function updateSupplierSettings(ctx: AppContext, code: string, chan
                    IS DISTINCT FROM (s.format, s.column_mapping, s.image_base_url)
               THEN now() ELSE s.settings_updated_at END
      RETURNING ${supplierSettingsColumns}, (xmax = 0) AS created, s.settings_updated_at = now() AS "settingsChanged"`,
-    [code, change.name ?? null, change.format ?? null, JSON.stringify(set), change.imageBaseUrl ?? null, cleared, baseUrlGiven],
+    [
+      code,
+      change.name ?? null,
+      change.format ?? null,
+      JSON.stringify(set),
+      change.imageBaseUrl ?? null,
+      cleared,
+      baseUrlGiven,
+      JSON.stringify(limitsSet),
+      limitsCleared,
+    ],
   );
   const { created, settingsChanged, ...supplier } = rows[0]!;
   ctx.log.info('supplier settings updated', { supplier: code, created, settingsChanged });
