@@ -13,6 +13,8 @@ export interface ConvertedImage {
   height: number;
   /** The real input format, from its bytes. */
   sourceFormat: SniffedFormat;
+  /** Dimensions of the input as stored (before orientation and resizing). */
+  original: { width: number; height: number };
 }
 
 // SVG is refused: rasterising untrusted SVG means running an XML parser and renderer over
@@ -75,7 +77,7 @@ export async function convertToWebp(input: Buffer, imageConfig: ImageConfig): Pr
       // (measured by `npm run bench`, see docs/performance.md); WEBP_EFFORT buys the bytes back.
       .webp({ quality: imageConfig.quality, effort: imageConfig.effort })
       .toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height, sourceFormat };
+    return { data, width: info.width, height: info.height, sourceFormat, original: { width, height } };
   } catch (error) {
     throw error instanceof ImageError ? error : classifySharpError(error, sourceFormat);
   }

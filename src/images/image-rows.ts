@@ -142,6 +142,8 @@ export type SourceResult =
       width: number;
       height: number;
       bytes: number;
+      /** The downloaded original, before conversion (the products view shows both). */
+      original?: { width: number; height: number; bytes: number };
       contentHash: string;
       etag: string | undefined;
       lastModified: string | undefined;
@@ -179,6 +181,8 @@ export async function markSourcesDone(
          SET status = 'done', checked_at = now(), error_kind = NULL, last_error = NULL, lease_until = NULL, updated_at = now(),
              s3_key = coalesce(t.s3_key, s.s3_key), url = coalesce(t.url, s.url), width = coalesce(t.width, s.width),
              height = coalesce(t.height, s.height), bytes = coalesce(t.bytes, s.bytes),
+             original_width = coalesce(t.original_width, s.original_width), original_height = coalesce(t.original_height, s.original_height),
+             original_bytes = coalesce(t.original_bytes, s.original_bytes),
              content_hash = coalesce(t.content_hash, s.content_hash),
              source_etag = CASE WHEN t.not_modified THEN s.source_etag ELSE t.etag END,
              source_last_modified = CASE WHEN t.not_modified THEN s.source_last_modified ELSE t.last_modified END
@@ -188,8 +192,10 @@ export async function markSourcesDone(
                     ${sql.param(field((r) => r.s3Key))}::text[], ${sql.param(field((r) => r.url))}::text[],
                     ${sql.param(field((r) => r.width))}::int[], ${sql.param(field((r) => r.height))}::int[],
                     ${sql.param(field((r) => r.bytes))}::int[], ${sql.param(field((r) => r.contentHash))}::text[],
+                    ${sql.param(field((r) => r.original?.width ?? null))}::int[], ${sql.param(field((r) => r.original?.height ?? null))}::int[],
+                    ${sql.param(field((r) => r.original?.bytes ?? null))}::int[],
                     ${sql.param(field((r) => r.etag ?? null))}::text[], ${sql.param(field((r) => r.lastModified ?? null))}::text[])
-             AS t(id, attempt, not_modified, s3_key, url, width, height, bytes, content_hash, etag, last_modified)
+             AS t(id, attempt, not_modified, s3_key, url, width, height, bytes, content_hash, original_width, original_height, original_bytes, etag, last_modified)
        WHERE s.id = t.id AND s.status = 'processing' AND s.attempts = t.attempt
    RETURNING s.id, NOT t.not_modified AS new_webp`);
     const withNewWebp = rows.filter((row) => row.new_webp).map((row) => Number(row.id));

@@ -118,6 +118,7 @@ async function fetchConvertStore(
       width: webp.width,
       height: webp.height,
       bytes: webp.data.length,
+      original: { ...webp.original, bytes: downloaded.body.length },
       contentHash: stored.contentHash,
       etag: downloaded.etag,
       lastModified: downloaded.lastModified,

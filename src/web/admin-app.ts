@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import { purgeDlq } from '../admin/dlq/purge-dlq.ts';
 import { listFailureGroups } from '../admin/failure-groups.ts';
 import { listFailures } from '../admin/list-failures.ts';
 import { listImports, listSupplierProgress } from '../admin/import-progress.ts';
+import { GalleryState, listProducts } from '../admin/list-products.ts';
 import { presignUpload } from '../admin/presign-upload.ts';
 import { requeueFailedImages } from '../admin/requeue-failed.ts';
 import { listRowErrors } from '../admin/row-errors.ts';
@@ -52,6 +53,14 @@ const requestDeadline = () => Date.now() + REQUEST_WORK_BUDGET_MS;
 const schemas = {
   scope: z.strictObject({ supplier, limit }),
   failures: z.strictObject({ supplier, kind: z.string().min(1).optional(), limit }),
+  products: z.strictObject({
+    supplier,
+    import: id.optional(),
+    q: z.string().trim().max(200).optional(),
+    state: z.enum(Object.values(GalleryState)).optional(),
+    after: z.string().min(1).max(1000).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  }),
   groups: z.strictObject({ supplier, importId: id.optional() }),
   importId: z.strictObject({ id }),
   supplierCode: z.strictObject({ code: z.string().min(1).max(63) }),
@@ -98,7 +107,8 @@ export function createAdminApp(ctx: AppContext, deps: AdminAppDeps): Hono {
         defaultSrc: ["'self'"],
         scriptSrc: [NONCE],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'https:'],
+        // Thumbnails come from the media bucket: on the embedded stack, the emulator over plain HTTP.
+        imgSrc: ["'self'", 'data:', 'https:', new URL(ctx.config.publicMediaBaseUrl).origin],
         // Presigned PUTs go straight to the uploads bucket (S3, or the local emulator).
         connectSrc: ["'self'", 'https:', 'http://127.0.0.1:*', 'http://localhost:*'],
         frameAncestors: ["'none'"],
@@ -121,7 +131,13 @@ export function createAdminApp(ctx: AppContext, deps: AdminAppDeps): Hono {
     onError: (c) => c.json({ error: `upload over the ${maxUploadBytes}-byte limit (MAX_UPLOAD_BYTES): use a presigned URL` }, 413),
   });
   const uploadRoutes = new Set(['/api/uploads', '/api/uploads/preview']);
-  app.use('/api/*', (c, next) => (uploadRoutes.has(c.req.path) ? uploadLimit(c, next) : jsonLimit(c, next)));
+  // bodyLimit buffers a body sent without Content-Length to count it: fine for JSON, not for a 200 MB
+  // upload. A chunked upload is counted by readUploadForm instead, as it streams to disk.
+  const declaresLength = (c: Context) => c.req.header('content-length') !== undefined && c.req.header('transfer-encoding') === undefined;
+  app.use('/api/*', (c, next) => {
+    if (!uploadRoutes.has(c.req.path)) return jsonLimit(c, next);
+    return declaresLength(c) ? uploadLimit(c, next) : next();
+  });
 
   app.get('/api/status', validated('query', schemas.scope.pick({ supplier: true })), async (c) => c.json(await getStatus(ctx, c.req.valid('query'))));
   app.get('/api/imports', validated('query', schemas.scope), async (c) => c.json(await listImports(ctx, c.req.valid('query'))));
@@ -136,6 +152,10 @@ export function createAdminApp(ctx: AppContext, deps: AdminAppDeps): Hono {
     const { id: importId } = c.req.valid('param');
     c.header('content-disposition', `attachment; filename="import-${importId}-errors.csv"`);
     return c.body(rowErrorsToCsv(await listRowErrors(ctx, importId)), 200, { 'content-type': 'text/csv; charset=utf-8' });
+  });
+  app.get('/api/products', validated('query', schemas.products), async (c) => {
+    const { import: importId, ...filter } = c.req.valid('query');
+    return c.json(await listProducts(ctx, { ...filter, importId }));
   });
   app.get('/api/failures', validated('query', schemas.failures), async (c) => c.json(await listFailures(ctx, c.req.valid('query'))));
   app.get('/api/failures/groups', validated('query', schemas.groups), async (c) => c.json(await listFailureGroups(ctx, c.req.valid('query'))));
