@@ -119,12 +119,13 @@ program
 
 program
   .command('status')
-  .description('images by status, failures by kind, queue and DLQ depth, last runs')
+  .description('images by status, failures by kind, queue and DLQ depth, supplier hosts (paused, throttled, req/s), last runs')
   .option('--supplier <code>')
   .addOption(json)
   .action(async (options: { supplier?: string; json?: boolean }) => {
     await withSession(async ({ ctx }) => {
       const { getStatus } = await import('./admin/status.ts');
+      const { hostLines } = await import('./cli/host-lines.ts');
       const status = await getStatus(ctx, options);
       emit(Boolean(options.json), status, () =>
         [
@@ -132,6 +133,7 @@ program
           `images: ${Object.entries(status.images).map(([k, v]) => `${k} ${v}`).join(', ')}`,
           `failures: ${status.failuresByKind.map((f) => `${f.kind} ${f.count}`).join(', ') || 'none'}`,
           `queue: ${status.queue.visible} visible, ${status.queue.inFlight} in flight${age(status.queue.oldestAgeSeconds)}; DLQ: ${status.dlq ? `${status.dlq.visible}${age(status.dlq.oldestAgeSeconds)}` : 'n/a'}`,
+          hostLines(status.hosts),
           'last runs:',
           table(status.lastRuns.map((r) => ({ id: r.id, trigger: r.trigger, started: r.startedAt.toISOString(), enqueued: r.enqueued, error: r.error ?? '' }))),
         ].join('\n'),

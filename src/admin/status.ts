@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
 import type { ImageStatus } from '../db/schema.ts';
+import { type HostReport, listHostStatus } from './host-status.ts';
 import { readImageCounts, type ScopeCounts } from './image-counts.ts';
 import { oldestMessageAgeSeconds, oldestQueuedImageAgeSeconds } from './queue-age.ts';
 import { type QueueDepth, queueDepth } from '../queue/queue-depth.ts';
@@ -13,6 +14,8 @@ export interface StatusReport {
   failuresByKind: Array<{ kind: string; count: number }>;
   queue: QueueReport;
   dlq: QueueReport | null;
+  /** Supplier hosts: paused, throttled, in flight and requests per second (see host-status.ts). */
+  hosts: HostReport[];
   lastRuns: Array<{
     id: number;
     trigger: string;
@@ -33,13 +36,13 @@ async function countsInScope(ctx: AppContext, supplier: string | null): Promise<
   return (await readImageCounts(ctx.pool, 'supplier', [id])).get(id)!;
 }
 
-/** Where everything stands: image sources by status, failures by kind, queue depths, the last runs. */
+/** Where everything stands: image sources by status, failures by kind, queue depths, supplier hosts, the last runs. */
 export async function getStatus(ctx: AppContext, options: { supplier?: string } = {}): Promise<StatusReport> {
   const supplier = options.supplier ?? null;
   const now = ctx.now();
   // Images are sources: one a distinct URL, counted once however many products link it (in a
   // supplier's scope, once if any of its products links it). Kept as they change, see image-counts.ts.
-  const [counts, products, runs, queue, queueAge, dlq, dlqAge] = await Promise.all([
+  const [counts, products, runs, queue, queueAge, dlq, dlqAge, hosts] = await Promise.all([
     countsInScope(ctx, supplier),
     ctx.pool.query<{ n: number }>(
       `SELECT coalesce(sum(pc.n), 0)::int AS n FROM product_counts pc JOIN suppliers s ON s.id = pc.supplier_id WHERE ($1::text IS NULL OR s.code = $1)`,
@@ -53,6 +56,7 @@ export async function getStatus(ctx: AppContext, options: { supplier?: string } 
     oldestQueuedImageAgeSeconds(ctx.pool, now),
     ctx.dlqUrl ? queueDepth(ctx.sqs, ctx.dlqUrl) : Promise.resolve(null),
     ctx.dlqUrl ? oldestMessageAgeSeconds(ctx.sqs, ctx.dlqUrl, now) : Promise.resolve(null),
+    listHostStatus(ctx.pool),
   ]);
   const { total: _total, ...images } = counts.images;
   return {
@@ -61,6 +65,7 @@ export async function getStatus(ctx: AppContext, options: { supplier?: string } 
     failuresByKind: counts.failuresByKind,
     queue: { ...queue, oldestAgeSeconds: queueAge },
     dlq: dlq && { ...dlq, oldestAgeSeconds: dlqAge },
+    hosts,
     lastRuns: runs.rows,
   };
 }

@@ -60,6 +60,8 @@ export function adminPage(options: { maxUploadBytes: number; nonce: string; scri
         <p id="queue-line" class="muted">…</p>
         <p id="dlq-line" class="muted">…</p>
         <button id="dlq-redrive" type="button">Redrive DLQ</button>
+        <h3>Supplier hosts</h3>
+        <ul id="hosts-list" class="muted"></ul>
       </section>
     </div>
     <section id="preview" class="card" hidden>

@@ -2,11 +2,12 @@ import { send } from './api.ts';
 import type { Redrive, Schedule, Status, Trigger } from './api-types.ts';
 import { byId } from './dom.ts';
 import { act } from './message.ts';
+import { renderHosts } from './supplier-hosts.ts';
 
 const age = (seconds: number | null) =>
   seconds === null ? '' : seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`;
 
-/** The queue and DLQ lines: depth and the age of the oldest message. */
+/** The queue and DLQ lines (depth and the age of the oldest message), and the supplier hosts. */
 export function renderStatus(status: Status): void {
   const q = status.queue;
   byId('queue-line').textContent = `Images queue: ${q.visible} waiting, ${q.inFlight} in flight${q.oldestAgeSeconds !== null ? `, oldest ${age(q.oldestAgeSeconds)}` : ''}`;
@@ -14,6 +15,7 @@ export function renderStatus(status: Status): void {
   const dlqLine = byId('dlq-line');
   dlqLine.textContent = d ? `DLQ: ${d.visible + d.inFlight} messages${d.oldestAgeSeconds !== null ? `, oldest ${age(d.oldestAgeSeconds)}` : ''}` : 'DLQ: not configured';
   dlqLine.dataset.depth = String(d ? d.visible + d.inFlight : 0);
+  renderHosts(status.hosts);
 }
 
 /** The schedule line, and Pause or Resume, whichever applies. */

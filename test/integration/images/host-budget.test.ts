@@ -6,6 +6,7 @@ import { runLocalWorker } from '../../../src/local/local-worker.ts';
 import { renderSampleImage } from '../../../src/local/sample-images.ts';
 import { enqueuePendingImages } from '../../../src/queue/enqueue.ts';
 import type { AppContext } from '../../../src/context.ts';
+import { getStatus } from '../../../src/admin/status.ts';
 import { describeImages, waitUntil } from '../../faults/outcome.ts';
 import { itOnServer, startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
 import { checkPipelineInvariants } from '../../helpers/invariants.ts';
@@ -98,6 +99,12 @@ describe('the per-host budget, shared by two workers', () => {
       return pausedUntil !== undefined && pausedUntil.getTime() > Date.now();
     });
     const hitsWhenPaused = totalHits(cdn, paths);
+    // `status` (CLI, API, page) shows the pause, until when, and the requests that led to it.
+    const { hosts } = await getStatus(ctx);
+    expect(hosts).toEqual([
+      expect.objectContaining({ host: new URL(cdn.baseUrl).host, pausedUntil: pausedUntil, pauseReason: 'HTTP 429 with Retry-After 3 s' }),
+    ]);
+    expect(hosts[0]!.requestsPerSecond).toBeGreaterThan(0);
 
     // Sequencing, not a speed check: look again just before the pause ends, then lift the limit.
     await sleep(Math.max(0, pausedUntil!.getTime() - Date.now() - 300));
