@@ -1,7 +1,9 @@
+import { listFailureGroups } from '../src/admin/failure-groups.ts';
 import { listImports, listSupplierProgress } from '../src/admin/import-progress.ts';
 import { listProducts } from '../src/admin/list-products.ts';
 import { getStatus } from '../src/admin/status.ts';
 import type { AppContext } from '../src/context.ts';
+import { ClaimKind, claimSources } from '../src/queue/claim-pending-images.ts';
 import { enqueuePendingImages } from '../src/queue/enqueue.ts';
 import { queueDepth } from '../src/queue/queue-depth.ts';
 import { startTestEnvironment } from '../test/helpers/environment.ts';
@@ -22,8 +24,10 @@ export interface ApiTiming {
 export interface ScaleCase {
   products: number;
   images: number;
+  /** False: the counting triggers were disabled for this case, to measure what they cost. */
+  counted: boolean;
   import: { seconds: number; status: string; peakRssMb: number };
-  enqueue: {
+  enqueue?: {
     seconds: number;
     enqueued: number;
     queueDepth: number;
@@ -36,13 +40,21 @@ export interface ScaleCase {
     rssMbBefore: number;
     rssMbAfter: number;
   };
-  api: { pending: Record<string, ApiTiming>; queued: Record<string, ApiTiming> };
+  /**
+   * Instead of an enqueue (5M messages would not fit in the in-process emulator): every source claimed
+   * by the tick's claim 10,000 at a time, then set-based as if the workers had run: 80% done, 1%
+   * failed (two kinds), the rest still queued. Every statement goes through the counting triggers.
+   */
+  states?: { claimSeconds: number; claimMs: number; finishSeconds: number };
+  api: { pending: Record<string, ApiTiming>; queued?: Record<string, ApiTiming>; mixed?: Record<string, ApiTiming> };
   /** Bytes on disk (tables, indexes, TOAST) per row. */
   size: { sourcesMb: number; linksMb: number; productsMb: number; bytesPerSource: number; bytesPerLink: number; bytesPerImage: number };
 }
 
 export interface ScaleResult {
   cases: ScaleCase[];
+  /** Import and enqueue time with the counting triggers over without them, same size, same run. */
+  triggerCost: { import: number; enqueue: number } | null;
   /** Enqueue time of the largest case over the one 10× smaller (goal ≤ 11). */
   enqueueRatio: number | null;
   /** The claim's mean time at the end of the largest enqueue over its start (flat: about 1). */
@@ -77,6 +89,7 @@ async function timeAdminQueries(ctx: AppContext, queries: QueryCounter, supplier
     statusOfSupplier: await timeApi(queries, () => getStatus(ctx, { supplier })),
     imports: await timeApi(queries, () => listImports(ctx)),
     suppliers: await timeApi(queries, () => listSupplierProgress(ctx)),
+    failureGroups: await timeApi(queries, () => listFailureGroups(ctx)),
     productsFirstPage: await timeApi(queries, () => listProducts(ctx, { limit: 50 })),
     productsMiddlePage: await timeApi(queries, () => listProducts(ctx, { limit: 50, ...(middle ? { after: middle } : {}) })),
   };
@@ -101,15 +114,52 @@ async function sizes(ctx: AppContext) {
 }
 
 /**
- * A catalog of `products` × 10 images imported through the normal import path (the CSV of the ingest
- * part), then every image enqueued into the in-process emulator in one run: enqueue time, the claim's
- * cost at the start and the end, the admin queries with the backlog pending and once it is queued,
- * and the tables' size per image.
+ * The workers' end of a backlog, set-based: every source claimed by the tick's own claim (10,000 a
+ * statement), then 80% done, 1% failed and the rest left queued, in statements of 10,000 sources, each
+ * through the counting triggers as a worker batch's would be.
  */
-async function scaleCase(products: number): Promise<ScaleCase> {
-  const env = await startTestEnvironment({});
+async function settleStates(ctx: AppContext, queries: QueryCounter) {
+  queries.reset();
+  const claiming = await timed(async () => {
+    let claims = 0;
+    while ((await claimSources(ctx.pool, ClaimKind.pending, { limit: 10_000, leaseSeconds: 3600 })).length > 0) claims++;
+    return claims;
+  });
+  const claimMs = mean(queries.durations('WITH picked AS'));
+  const finishing = await timed(async () => {
+    const { rows } = await ctx.pool.query<{ max: string }>(`SELECT max(id) AS max FROM image_sources`);
+    for (let from = 0; from < Number(rows[0]!.max); from += 10_000) {
+      await ctx.pool.query(
+        `UPDATE image_sources
+            SET status = CASE WHEN id % 100 = 0 THEN 'failed' ELSE 'done' END,
+                error_kind = CASE WHEN id % 200 = 0 THEN 'http_status' WHEN id % 100 = 0 THEN 'not_an_image' END,
+                lease_until = NULL, checked_at = now(), updated_at = now()
+          WHERE id > $1 AND id <= $1 + 10000 AND id % 100 < 81 AND status = 'queued'`,
+        [from],
+      );
+    }
+  });
+  return { claimSeconds: round(claiming.wallMs / 1000), claimMs: round(claimMs, 1), finishSeconds: round(finishing.wallMs / 1000) };
+}
+
+/**
+ * A catalog of `products` × 10 images imported through the normal import path (the CSV of the ingest
+ * part), the admin queries timed with the backlog pending, then either every image enqueued into the
+ * in-process emulator in one run (enqueue time, the claim's cost at the start and the end, the admin
+ * queries once it is queued) or, with `settle`, the workers' end played set-based (see settleStates)
+ * and the admin queries timed on that mix; and the tables' size per image. `counted: false` disables
+ * the counting triggers first, to measure what they cost the import and the enqueue.
+ */
+async function scaleCase(products: number, options: { settle?: boolean; counted?: boolean } = {}): Promise<ScaleCase> {
+  const counted = options.counted ?? true;
+  const env = await startTestEnvironment({ MAX_ROWS: String(Math.max(products, 200_000)) });
   const { ctx } = env;
   try {
+    if (!counted) {
+      await ctx.pool.query('ALTER TABLE image_sources DISABLE TRIGGER USER');
+      await ctx.pool.query('ALTER TABLE product_images DISABLE TRIGGER USER');
+      await ctx.pool.query('ALTER TABLE products DISABLE TRIGGER USER');
+    }
     const supplier = `bench-scale-${products}`;
     const imported = await importSheet(ctx, await ingestScript(), supplier, await supplierSheet(products, 'csv'), 'csv');
     if (imported.summary.status !== 'done') throw new Error(`scale: import ${imported.summary.status}: ${imported.summary.error}`);
@@ -117,6 +167,17 @@ async function scaleCase(products: number): Promise<ScaleCase> {
     const queries = countQueries(ctx.pool);
     const pending = await timeAdminQueries(ctx, queries, supplier);
     const size = await sizes(ctx);
+    const base = {
+      products,
+      images: products * 10,
+      counted,
+      import: { seconds: round(imported.wallMs / 1000), status: imported.summary.status, peakRssMb: round(imported.peakRssMb, 0) },
+      size,
+    };
+    if (options.settle) {
+      const states = await settleStates(ctx, queries);
+      return { ...base, states, api: { pending, mixed: await timeAdminQueries(ctx, queries, supplier) } };
+    }
 
     queries.reset();
     const sqsCalls = countSqsCalls(ctx);
@@ -129,9 +190,7 @@ async function scaleCase(products: number): Promise<ScaleCase> {
     const sent = sqsCalls() - 1;
     const queued = await timeAdminQueries(ctx, queries, supplier);
     return {
-      products,
-      images: products * 10,
-      import: { seconds: round(imported.wallMs / 1000), status: imported.summary.status, peakRssMb: round(imported.peakRssMb, 0) },
+      ...base,
       enqueue: {
         seconds: round(run.wallMs / 1000),
         enqueued: run.value.enqueued,
@@ -145,24 +204,44 @@ async function scaleCase(products: number): Promise<ScaleCase> {
         rssMbAfter,
       },
       api: { pending, queued },
-      size,
     };
   } finally {
     await env.stop();
   }
 }
 
-/** `npm run bench -- --scale`: 100k and 1M images (10k and 100k products × 10). */
-export async function benchScale(productCounts: readonly number[], say: (message: string) => void): Promise<ScaleResult> {
+/**
+ * `npm run bench -- --scale`: 100k and 1M images (10k and 100k products × 10) imported and enqueued;
+ * the 100k case again without the counting triggers (what they cost); then, with `settleProducts`,
+ * 5M images (500k products) imported and settled (see settleStates).
+ */
+export async function benchScale(
+  productCounts: readonly number[],
+  say: (message: string) => void,
+  settleProducts?: number,
+): Promise<ScaleResult> {
   const cases: ScaleCase[] = [];
+  const first = productCounts[0]!;
+  say(`scale: ${first * 10} images without the counting triggers, imported and enqueued`);
+  const uncounted = await scaleCase(first, { counted: false });
   for (const products of productCounts) {
     say(`scale: ${products * 10} images (${products} products × 10), imported, enqueued, admin queries timed`);
     cases.push(await scaleCase(products));
   }
-  const [small, large] = [cases.at(-2), cases.at(-1)];
+  if (settleProducts) {
+    say(`scale: ${settleProducts * 10} images (${settleProducts} products × 10), imported, settled, admin queries timed`);
+    cases.push(await scaleCase(settleProducts, { settle: true }));
+  }
+  const enqueued = cases.filter((c) => c.enqueue);
+  const [small, large] = [enqueued.at(-2), enqueued.at(-1)];
+  const counted = cases[0]!;
   return {
-    cases,
-    enqueueRatio: small && large && small !== large ? round(large.enqueue.seconds / small.enqueue.seconds) : null,
-    claimEndOverStart: large && large.enqueue.claimMsFirst > 0 ? round(large.enqueue.claimMsLast / large.enqueue.claimMsFirst) : null,
+    cases: [uncounted, ...cases],
+    triggerCost: {
+      import: round(counted.import.seconds / uncounted.import.seconds),
+      enqueue: round(counted.enqueue!.seconds / uncounted.enqueue!.seconds),
+    },
+    enqueueRatio: small && large && small !== large ? round(large.enqueue!.seconds / small.enqueue!.seconds) : null,
+    claimEndOverStart: large && large.enqueue!.claimMsFirst > 0 ? round(large.enqueue!.claimMsLast / large.enqueue!.claimMsFirst) : null,
   };
 }
