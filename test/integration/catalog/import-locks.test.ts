@@ -4,6 +4,7 @@ import { writeProductBatch } from '../../../src/catalog/write-batch.ts';
 import type { ProductRow } from '../../../src/catalog/row-validation.ts';
 import type { AppContext } from '../../../src/context.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
+import { countsFromScratch, keptCounts } from '../../helpers/image-counts.ts';
 
 const batch: ProductRow[] = [1, 2, 3].map((n) => ({
   rowNumber: n + 1,
@@ -90,5 +91,23 @@ describe.runIf(Boolean(process.env.DATABASE_URL))('row locks an import takes, ag
       [productId],
     );
     expect(after).toEqual([{ source_url: 'https://cdn.example.test/1-new.jpg' }]);
+  });
+
+  it('an import linking an existing source holds it FOR SHARE until it commits, so a worker finishing it cannot slip past the counts', async () => {
+    const { rows } = await ctx.pool.query<{ id: string }>(`SELECT id FROM image_sources WHERE source_url = 'https://cdn.example.test/2.jpg'`);
+    const sourceId = rows[0]!.id;
+    await ctx.db.transaction(async (tx) => {
+      // L-3 now shows L-2's picture too: a new link to a source a worker may be finishing right now.
+      const shared = [{ ...batch[2]!, imageUrls: ['https://cdn.example.test/3.jpg', 'https://cdn.example.test/2.jpg'] }];
+      expect(await writeProductBatch(tx, target, shared)).toEqual({ productsUpserted: 0, imagesPending: 0 });
+      // The link's trigger counted the source in its current status; a worker's UPDATE must wait for
+      // this commit (or the import for the worker's), else the worker's trigger would miss the new link.
+      await other.query('BEGIN');
+      await other.query(`SET LOCAL lock_timeout = '100ms'`);
+      await expect(other.query(`UPDATE image_sources SET status = 'done' WHERE id = $1`, [sourceId])).rejects.toMatchObject({ code: '55P03' });
+      await other.query('ROLLBACK');
+    });
+    await other.query(`UPDATE image_sources SET status = 'done' WHERE id = $1`, [sourceId]);
+    expect(await keptCounts(ctx)).toEqual(await countsFromScratch(ctx));
   });
 });
