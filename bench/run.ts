@@ -10,13 +10,14 @@ import { benchEnqueue } from './enqueue.ts';
 import { benchIngest } from './ingest.ts';
 import { compareIngest } from './ingest-before.ts';
 import { round } from './measure.ts';
+import { benchPoliteness } from './host-budget.ts';
 import { benchReorder } from './reorder.ts';
 import { printTable, type Row } from './report.ts';
 import { benchScale } from './scale.ts';
 import { benchSharing } from './sharing.ts';
 import { benchWorkerMemory } from './worker-memory.ts';
 
-const parts = ['conversion', 'e2e', 'sharing', 'reorder', 'ingest', 'enqueue', 'memory'] as const;
+const parts = ['conversion', 'e2e', 'sharing', 'reorder', 'ingest', 'enqueue', 'memory', 'politeness'] as const;
 type Part = (typeof parts)[number];
 
 /** The last commit before imports were staged (8406645): the ingest baseline of issue 10. */
@@ -215,6 +216,20 @@ if (chosen.has('enqueue') && !scale) {
     { part: 'enqueue', measure: `${count / 1000}k images: seconds`, value: enqueue.seconds, ...(quick ? {} : { target: '< 20', met: enqueue.seconds < 20 && enqueue.queueDepth === count }) },
     { part: 'enqueue', measure: 'DB round trips per 10 messages', value: enqueue.dbRoundTripsPer10Messages },
     { part: 'enqueue', measure: 'SQS calls per 10 messages', value: round((enqueue.sqsCalls / enqueue.enqueued) * 10, 2) },
+  );
+}
+
+if (chosen.has('politeness') && !scale) {
+  const images = quick ? 150 : 300;
+  say(`politeness: ${images} images at 100 ms each through 16 worker lanes: one host without and with the shared host budget, ten hosts with it`);
+  const politeness = await benchPoliteness(images);
+  results.politeness = politeness;
+  for (const c of politeness.cases) {
+    rows.push({ part: 'politeness', measure: `${c.name}: images/s (peak per host ${c.peakPerHost}, ${c.dbCallsPerImage} pool queries/image)`, value: c.imagesPerSecond });
+  }
+  rows.push(
+    { part: 'politeness', measure: 'one host: with budget / without', value: politeness.oneHostRatio },
+    { part: 'politeness', measure: 'ten hosts with budget / one host without', value: politeness.tenHostsRatio, target: '≥ 0.9', met: politeness.tenHostsRatio >= 0.9 },
   );
 }
 

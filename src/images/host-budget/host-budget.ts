@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Config } from '../../config.ts';
 import { ErrorKind, ImageError } from '../errors.ts';
@@ -41,6 +42,10 @@ export interface HostBudget {
 /** Slots a host may hold when only a rate is set: enough never to be the limit. */
 const UNLIMITED_SLOTS = 1000;
 
+/** Waits for a slot before the message is given back: at most SLOT_RETRIES × SLOT_RETRY_MS. */
+const SLOT_RETRIES = 4;
+const SLOT_RETRY_MS = 250;
+
 /** What a download's end tells the other workers about the host. */
 function hostSignal(failure: unknown): Pick<SlotRelease, 'pauseSeconds' | 'strike' | 'answered' | 'reason'> {
   if (!(failure instanceof ImageError) || failure.httpStatus === undefined) return { answered: failure === undefined };
@@ -61,7 +66,8 @@ const describeRefusal = (answer: Exclude<SlotAnswer, { granted: true } | { reaso
 
 /**
  * The fleet-wide per-host budget as one worker batch uses it: `acquire` before a download, `release`
- * when its body is in (before conversion). Concurrent acquires (and releases) of the batch go to
+ * when its body is in (before conversion). A host whose slots are all taken is asked again for up to
+ * a second before the download is refused. Concurrent acquires (and releases) of the batch go to
  * Postgres together (coalesceCalls). A host refused or paused once in this batch is refused again
  * without asking, until the time it was given, so a batch never hammers a host it was told to leave alone.
  * Downloads whose limits are both null take no slot and cost no statement.
@@ -93,12 +99,16 @@ export function createHostBudget(pool: pg.Pool, config: Config['hostBudget'], no
       if (known && known.until > now()) {
         return { ...known.refusal, retryAfterSeconds: Math.max(1, Math.ceil((known.until - now()) / 1000)) };
       }
-      const answer = await acquireOne({
-        host,
-        maxConcurrency: limits.maxConcurrency ?? UNLIMITED_SLOTS,
-        maxRate: limits.maxRate,
-        holder: randomUUID(),
-      });
+      const request = { host, maxConcurrency: limits.maxConcurrency ?? UNLIMITED_SLOTS, maxRate: limits.maxRate, holder: randomUUID() };
+      let answer = await acquireOne(request);
+      // A full host usually frees a slot within one download: ask again a few times before giving the
+      // message back, so a busy host costs a short wait in the worker rather than a round trip through SQS.
+      for (let retry = 1; !answer.granted && answer.reason === 'slots' && retry <= SLOT_RETRIES; retry++) {
+        const other = leftAlone.get(host);
+        if (other && other.until > now()) break;
+        await sleep(SLOT_RETRY_MS);
+        answer = await acquireOne(request);
+      }
       if (answer.granted) return { granted: true, host, startInMs: answer.startInMs, slot: { slot: answer.slot, holder: answer.holder } };
       if (answer.reason === 'unknown') throw new ImageError(ErrorKind.database, `host ${host} could not be registered in fetch_hosts`);
       const refusal: HostRefusal = { granted: false, host, reason: answer.reason, retryAfterSeconds: answer.retryAfterSeconds, message: describeRefusal(answer) };
