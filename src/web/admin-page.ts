@@ -1,4 +1,5 @@
 import { SupplierFormat } from '../db/schema.ts';
+import { productsSection, productsStyles, viewTabs } from './products-section.ts';
 
 const formatOptions = Object.values(SupplierFormat)
   .map((format) => `<option value="${format}">${format === SupplierFormat.auto ? 'auto (detected from the headers)' : format}</option>`)
@@ -16,7 +17,7 @@ export function adminPage(options: { maxUploadBytes: number; nonce: string; scri
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>catalog-importer · admin</title>
-<style>${styles}</style>
+<style>${styles}${productsStyles}</style>
 </head>
 <body data-max-upload-bytes="${options.maxUploadBytes}">
 <header>
@@ -33,6 +34,8 @@ export function adminPage(options: { maxUploadBytes: number; nonce: string; scri
   </form>
   <div id="app" hidden>
     <p id="message" role="status"></p>
+    ${viewTabs}
+    <div id="operations-view">
     <div class="grid">
       <section class="card">
         <h2>Upload a spreadsheet</h2>
@@ -100,6 +103,8 @@ export function adminPage(options: { maxUploadBytes: number; nonce: string; scri
         <div class="buttons wide"><button id="supplier-save" type="submit">Save settings</button></div>
       </form>
     </section>
+    </div>
+    ${productsSection}
   </div>
 </main>
 <script nonce="${options.nonce}">${options.script}</script>

@@ -24,6 +24,21 @@ async function importProgress(page: Page) {
   return { done: Number(done), failed: Number(failed), total: Number(total) };
 }
 
+/** A product's thumbnails as the browser shows them: position, state, and the picture's loaded width (0: not loaded). */
+async function thumbnails(page: Page, sku: string) {
+  return page.locator(`#products-list article[data-sku="${sku}"] li.thumb`).evaluateAll((items) =>
+    items.map((item) => {
+      // The root project has no DOM types: the properties read, as the browser has them.
+      const img = item.querySelector('img') as { complete: boolean; naturalWidth: number } | null;
+      return {
+        position: Number(item.getAttribute('data-position')),
+        status: item.getAttribute('data-status'),
+        naturalWidth: img?.complete ? img.naturalWidth : 0,
+      };
+    }),
+  );
+}
+
 describe('admin page in a real browser', () => {
   let admin: AdminServer;
   let ctx: AppContext;
@@ -110,6 +125,80 @@ describe('admin page in a real browser', () => {
 
     await mkdir(join(repoRoot, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(repoRoot, 'test-results/admin.png'), fullPage: true });
+  });
+
+  it('shows the catalog: thumbnails from our media in position order, a failed image re-queued where it is seen', { timeout: 240_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${admin.url}/`);
+    await page.fill('#token-input', token);
+    await page.click('#token-form button[type=submit]');
+    await page.waitForSelector('#app:not([hidden])');
+
+    // Three sizes, so each thumbnail's loaded width says which picture it is; /shop/late.jpg is a 404 for now.
+    const pictures = [['/shop/wide.jpg', 320, 240, 20], ['/shop/tall.jpg', 200, 300, 140], ['/shop/square.jpg', 240, 240, 260]] as const;
+    for (const [path, width, height, hue] of pictures) {
+      cdn.set(path, { body: await renderSampleImage({ label: path.slice(6), width, height, format: 'jpeg', hue }), contentType: 'image/jpeg' });
+    }
+    const file = join(workDir, 'shop.csv');
+    await writeFile(
+      file,
+      buildCsv([
+        ['SKU', 'Product Name', 'Colour', 'Image 1', 'Image 2', 'Image 3'],
+        ['S-1', 'Garden chair', 'green', cdn.url('/shop/tall.jpg'), cdn.url('/shop/wide.jpg'), cdn.url('/shop/square.jpg')],
+        ['S-2', 'Parasol', 'white', cdn.url('/shop/square.jpg'), cdn.url('/shop/late.jpg'), ''],
+      ]),
+    );
+    await page.fill('#upload-supplier', 'shop');
+    await page.setInputFiles('#upload-file', file);
+    await page.click('#upload-submit');
+    await page.waitForSelector('#message:has-text("import #")', generous);
+
+    await page.click('#products-tab');
+    await page.fill('#products-supplier', 'shop');
+    await page.click('#products-search');
+    // The view is polled: it fills in as the worker finishes.
+    await expect.poll(async () => (await thumbnails(page, 'S-2')).map((t) => t.status), generous).toEqual(['done', 'failed']);
+    await expect.poll(async () => (await thumbnails(page, 'S-1')).every((t) => t.status === 'done' && t.naturalWidth > 0), generous).toBe(true);
+    expect(await thumbnails(page, 'S-1')).toEqual([
+      { position: 1, status: 'done', naturalWidth: 200 },
+      { position: 2, status: 'done', naturalWidth: 320 },
+      { position: 3, status: 'done', naturalWidth: 240 },
+    ]);
+    // Our own WebPs, lazily loaded, not the supplier's URLs.
+    const media = await page.locator('#products-list article[data-sku="S-1"] li.thumb img').evaluateAll((imgs) =>
+      imgs.map((img) => ({ src: img.getAttribute('src'), loading: img.getAttribute('loading') })),
+    );
+    expect(media).toEqual(Array.from({ length: 3 }, () => ({ src: expect.stringMatching(new RegExp(`^${ctx.config.publicMediaBaseUrl}/.+\\.webp$`)), loading: 'lazy' })));
+    const failed = page.locator('#products-list article[data-sku="S-2"] li.thumb[data-status="failed"]');
+    expect(await failed.locator('.state').textContent()).toBe('2. failed · http_4xx');
+    expect(await failed.locator('.reason').textContent()).toContain('404');
+    expect(await page.locator('#products-list article[data-sku="S-1"] li.thumb').first().locator('.sizes').textContent()).toMatch(/^WebP 200×300 · [\d.]+ KB, original 200×300 · [\d.]+ KB$/);
+
+    if (process.env.SCREENSHOTS === '1') await page.screenshot({ path: join(repoRoot, 'docs/admin-products.png'), fullPage: true });
+
+    // A thumbnail opens the full WebP, with the supplier's original beside it.
+    await page.locator('#products-list article[data-sku="S-1"] li.thumb[data-position="2"] button.open').click();
+    await page.waitForSelector('#image-dialog[open]');
+    expect(await page.getAttribute('#image-dialog-img', 'src')).toBe(media[1]!.src);
+    expect(await page.getAttribute('#image-dialog-source', 'href')).toBe(cdn.url('/shop/wide.jpg'));
+    await page.click('#image-dialog-close');
+
+    await page.selectOption('#products-state', 'failed');
+    await expect.poll(() => page.locator('#products-list article').evaluateAll((items) => items.map((i) => i.getAttribute('data-sku'))), generous).toEqual(['S-2']);
+
+    // The supplier puts the picture up; the admin re-queues that one image from the product.
+    cdn.set('/shop/late.jpg', { body: await renderSampleImage({ label: 'late', width: 280, height: 200, format: 'jpeg', hue: 60 }), contentType: 'image/jpeg' });
+    await page.click('#products-list article[data-sku="S-2"] button[data-requeue-source]');
+    await page.waitForSelector('#message:has-text("1 image re-queued")', generous);
+    await page.waitForSelector('#products-list:has-text("No product matches")', generous);
+
+    await page.selectOption('#products-state', 'done');
+    await expect.poll(async () => thumbnails(page, 'S-2'), generous).toEqual([
+      { position: 1, status: 'done', naturalWidth: 240 },
+      { position: 2, status: 'done', naturalWidth: 280 },
+    ]);
+    const { rows } = await ctx.pool.query(`SELECT status, width, original_bytes > 0 AS original FROM image_sources WHERE source_url = $1`, [cdn.url('/shop/late.jpg')]);
+    expect(rows).toEqual([{ status: 'done', width: 280, original: true }]);
   });
 
   it("sets a supplier's format and image base URL, previews a file with them, then imports it", { timeout: 240_000 }, async () => {

@@ -1,6 +1,7 @@
 import type { RedriveResult } from '../../admin/dlq/redrive-dlq.ts';
 import type { FailureGroup } from '../../admin/failure-groups.ts';
 import type { ImportProgress } from '../../admin/import-progress.ts';
+import type { ProductPage } from '../../admin/list-products.ts';
 import type { PresignedUpload } from '../../admin/presign-upload.ts';
 import type { RequeueResult } from '../../admin/requeue-failed.ts';
 import type { ScheduleStatus, TriggerResult } from '../../admin/schedule/schedule-control.ts';
@@ -35,3 +36,4 @@ export type Suppliers = Json<SupplierListing[]>;
 export type SupplierUpdate = Json<SupplierSettingsUpdate>;
 export type SettingsChange = SupplierSettingsChange;
 export type Preview = Json<SpreadsheetPreview>;
+export type Products = Json<ProductPage>;

@@ -4,6 +4,7 @@ import { byId } from './dom.ts';
 import { renderFailures } from './failure-groups.ts';
 import { renderImports } from './imports-table.ts';
 import { changedEvent, say } from './message.ts';
+import { refreshProducts, wireProductsView } from './products-view.ts';
 import { renderSchedule, renderStatus, wireQueueAndScheduleButtons } from './queues-and-schedule.ts';
 import { renderSuppliers, wireSupplierForm } from './supplier-settings.ts';
 import { wireUploadForm } from './upload-form.ts';
@@ -14,13 +15,14 @@ import { wireUploadForm } from './upload-form.ts';
  */
 let pollTimer: ReturnType<typeof setTimeout> | undefined;
 
-/** Imports, failures, queues and schedule: what moves on its own, so it is polled. */
+/** Imports, failures, queues, schedule and the products page shown: what moves on its own, so it is polled. */
 async function refresh(): Promise<void> {
   const [imports, groups, status, schedule] = await Promise.all([
     api<Imports>('/api/imports?limit=20'),
     api<FailureGroups>('/api/failures/groups'),
     api<Status>('/api/status'),
     api<Schedule>('/api/schedule'),
+    refreshProducts(),
   ]);
   renderImports(imports);
   renderFailures(groups);
@@ -80,6 +82,7 @@ document.addEventListener(changedEvent, () => {
 wireUploadForm(Number(document.body.dataset.maxUploadBytes));
 wireSupplierForm();
 wireQueueAndScheduleButtons();
+wireProductsView(reportError);
 
 if (token.get()) signIn();
 else signOut();
