@@ -11,13 +11,14 @@ import { benchIngest } from './ingest.ts';
 import { compareIngest } from './ingest-before.ts';
 import { round } from './measure.ts';
 import { benchPoliteness } from './host-budget.ts';
+import { benchProductsApi } from './products-api.ts';
 import { benchReorder } from './reorder.ts';
 import { printTable, type Row } from './report.ts';
 import { benchScale } from './scale.ts';
 import { benchSharing } from './sharing.ts';
 import { benchWorkerMemory } from './worker-memory.ts';
 
-const parts = ['conversion', 'e2e', 'sharing', 'reorder', 'ingest', 'enqueue', 'memory', 'politeness'] as const;
+const parts = ['conversion', 'e2e', 'sharing', 'reorder', 'ingest', 'enqueue', 'memory', 'politeness', 'products'] as const;
 type Part = (typeof parts)[number];
 
 /** The last commit before imports were staged (8406645): the ingest baseline of issue 10. */
@@ -242,6 +243,16 @@ if (chosen.has('memory') && !scale) {
     { part: 'worker memory', measure: 'same without MALLOC_ARENA_MAX=2', value: memory.peakRssMbDefaultMalloc },
     { part: 'worker memory', measure: 'idle worker process', value: memory.idlePeakRssMb },
   );
+}
+
+if (chosen.has('products') && !scale) {
+  const count = quick ? 20_000 : 100_000;
+  say(`products API: a page of 50 at ${count / 1000}k products (4 images each)`);
+  const products = await benchProductsApi(count);
+  results.productsApi = products;
+  for (const [name, page] of Object.entries(products.pages)) {
+    rows.push({ part: 'products API', measure: `${count / 1000}k products, page of 50: ${name}, ms (${page.returned} returned)`, value: page.ms, target: '≤ 100', met: page.ms <= 100 });
+  }
 }
 
 if (scale) {
