@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHostBudget } from '../../../src/images/host-budget/host-budget.ts';
 import { type FixtureCdn, startFixtureCdn } from '../../../src/local/fixture-cdn.ts';
 import { runLocalWorker } from '../../../src/local/local-worker.ts';
@@ -7,6 +7,8 @@ import { renderSampleImage } from '../../../src/local/sample-images.ts';
 import { enqueuePendingImages } from '../../../src/queue/enqueue.ts';
 import type { AppContext } from '../../../src/context.ts';
 import { getStatus } from '../../../src/admin/status.ts';
+import { updateSupplierSettings } from '../../../src/admin/suppliers/update-supplier-settings.ts';
+import { claimSourcesForProcessing } from '../../../src/images/image-rows.ts';
 import { describeImages, waitUntil } from '../../faults/outcome.ts';
 import { itOnServer, startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
 import { checkPipelineInvariants } from '../../helpers/invariants.ts';
@@ -45,6 +47,28 @@ describe('the per-host budget, shared by two workers', () => {
   afterAll(async () => {
     await Promise.all(Object.values(env).map((e) => e.stop()));
     await cdn?.close();
+  });
+
+  it('a URL two suppliers share is fetched under the stricter supplier’s limits; a supplier without any gets the fleet default', async () => {
+    env.limits = await startTestEnvironment({ FETCH_HOST_MAX_CONCURRENCY: '8', FETCH_HOST_MAX_RPS: '20' });
+    const { ctx } = env.limits;
+    await updateSupplierSettings(ctx, 'gentle', { maxConcurrency: 2 });
+    await updateSupplierSettings(ctx, 'eager', { maxConcurrency: 6, maxRate: 5 });
+    const shared = 'https://cdn.example.com/shared.jpg';
+    const { imageIds: [sharedId] } = await seedProduct(ctx, 'gentle', 'G-1', [shared]);
+    await seedProduct(ctx, 'eager', 'E-1', [shared]);
+    const { imageIds: [plainId] } = await seedProduct(ctx, 'plain', 'N-1', ['https://cdn.example.com/plain.jpg']);
+
+    const claims = await claimSourcesForProcessing(
+      ctx.pool,
+      [{ sourceId: sharedId!, sourceUrl: shared }, { sourceId: plainId!, sourceUrl: 'https://cdn.example.com/plain.jpg' }],
+      60,
+      ctx.config.hostBudget,
+    );
+    expect(claims.map((c) => (c.claimed ? c.limits : c))).toEqual([
+      { maxConcurrency: 2, maxRate: 5 },
+      { maxConcurrency: 8, maxRate: 20 },
+    ]);
   });
 
   itOnServer('two workers never have more downloads in flight at one host than FETCH_HOST_MAX_CONCURRENCY', async () => {
