@@ -80,7 +80,7 @@ describe('one embedded SQS/S3 emulator per DATA_DIR, shared by the processes on 
     const upload = await run('upload', join(dataDir, 'shared.csv'), '--supplier', 'shared', '--now', '--json');
     expect(upload).toMatchObject({ code: 0 });
     expect(await owner()).toBe(first.pid);
-    const status = async () => JSON.parse((await run('status', '--json')).stdout) as { images: Record<string, number>; queue: { visible: number } };
+    const status = async () => JSON.parse((await run('status', '--json')).stdout) as { images: { done: number; failed: number }; queue: { visible: number } };
     const settled = await until('the images to be worked', status, (s) => s.images.done + s.images.failed === 3);
     expect(settled.images).toMatchObject({ done: 3, failed: 0 });
     const done = settled;
