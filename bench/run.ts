@@ -3,6 +3,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
+import { benchCliLatency } from './cli-latency.ts';
 import { benchConversion } from './conversion.ts';
 import { loadCorpus, loadLargePhotos } from './corpus.ts';
 import { benchEndToEnd } from './end-to-end.ts';
@@ -18,7 +19,7 @@ import { benchScale } from './scale.ts';
 import { benchSharing } from './sharing.ts';
 import { benchWorkerMemory } from './worker-memory.ts';
 
-const parts = ['conversion', 'e2e', 'sharing', 'reorder', 'ingest', 'enqueue', 'memory', 'politeness', 'products'] as const;
+const parts = ['conversion', 'e2e', 'sharing', 'reorder', 'ingest', 'enqueue', 'memory', 'politeness', 'products', 'cli'] as const;
 type Part = (typeof parts)[number];
 
 /** The last commit before imports were staged (8406645): the ingest baseline of issue 10. */
@@ -252,6 +253,17 @@ if (chosen.has('products') && !scale) {
   results.productsApi = products;
   for (const [name, page] of Object.entries(products.pages)) {
     rows.push({ part: 'products API', measure: `${count / 1000}k products, page of 50: ${name}, ms (${page.returned} returned)`, value: page.ms, target: '≤ 100', met: page.ms <= 100 });
+  }
+}
+
+if (chosen.has('cli') && !scale) {
+  say('cli: warm commands on the embedded stack (fresh DATA_DIR, PGlite, emulator) next to a bare node start');
+  const cli = benchCliLatency(quick ? 3 : 5);
+  results.cli = cli;
+  rows.push({ part: 'cli', measure: "bare `node -e ''`, ms", value: cli.bareNodeMs });
+  for (const [command, ms] of Object.entries(cli.commands)) {
+    const own = ms - cli.bareNodeMs;
+    rows.push({ part: 'cli', measure: `warm \`${command}\`, ms (its own: ${own})`, value: ms, target: 'own ≤ 1000', met: own <= 1000 });
   }
 }
 
