@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -59,6 +60,9 @@ export type SupplierFormat = (typeof SupplierFormat)[keyof typeof SupplierFormat
 /** A supplier's per-host download limits: downloads in flight and requests per second. Absent: the fleet default. */
 export type SupplierFetchLimits = { maxConcurrency?: number; maxRate?: number };
 
+/** Request headers a supplier's feed is fetched with: header name → the secret holding its value (FEED_SECRET_* variable), never the value. */
+export type FeedHeaderSecrets = Record<string, string>;
+
 export const suppliers = pgTable('suppliers', {
   id: serial('id').primaryKey(),
   code: text('code').notNull().unique(),
@@ -71,8 +75,51 @@ export const suppliers = pgTable('suppliers', {
   imageBaseUrl: text('image_base_url'),
   /** Last change to how files are read: a file imported before it is imported again, not skipped as a duplicate. */
   settingsUpdatedAt: timestamp('settings_updated_at', { withTimezone: true }).notNull().defaultNow(),
+  /** The supplier's catalog URL, fetched by the tick (src/feeds/); null: the supplier uploads files. */
+  feedUrl: text('feed_url'),
+  /** Least time between two fetches of the feed; null: every tick. */
+  feedIntervalSeconds: integer('feed_interval_seconds'),
+  feedEnabled: boolean('feed_enabled').notNull().default(true),
+  feedHeaders: jsonb('feed_headers').$type<FeedHeaderSecrets>().notNull().default({}),
+  /** Validators and hash of the last body fetched: a 304 or the same hash makes no import. Reset when the URL changes. */
+  feedEtag: text('feed_etag'),
+  feedLastModified: text('feed_last_modified'),
+  feedContentHash: text('feed_content_hash'),
+  /** When the feed was last claimed for a fetch; the next is due an interval later. */
+  feedFetchedAt: timestamp('feed_fetched_at', { withTimezone: true }),
   createdAt: createdAt(),
 });
+
+export const FeedFetchOutcome = {
+  /** A new body: stored and registered as an import. */
+  imported: 'imported',
+  /** A 304, or the same bytes as last time: no import. */
+  unchanged: 'unchanged',
+  failed: 'failed',
+} as const;
+export type FeedFetchOutcome = (typeof FeedFetchOutcome)[keyof typeof FeedFetchOutcome];
+
+/** Every fetch of a supplier feed, whatever came of it: what `status` and the page show. */
+export const feedFetches = pgTable(
+  'feed_fetches',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    supplierId: integer('supplier_id')
+      .notNull()
+      .references(() => suppliers.id),
+    url: text('url').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    outcome: text('outcome').$type<FeedFetchOutcome>().notNull(),
+    httpStatus: integer('http_status'),
+    /** Bytes received on the wire (compressed, when the feed is gzip). */
+    bytes: bigint('bytes', { mode: 'number' }),
+    importId: integer('import_id').references(() => imports.id),
+    errorKind: text('error_kind'),
+    error: text('error'),
+  },
+  (t) => [index('feed_fetches_supplier_idx').on(t.supplierId, t.id)],
+);
 
 export const imports = pgTable(
   'imports',
