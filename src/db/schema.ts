@@ -218,6 +218,15 @@ export const products = pgTable(
  * suppliers share it. `attempts` is the fencing token of the worker that holds it: it only grows.
  * `url` (the WebP) stays while the source is re-checked or re-queued, so products keep their picture.
  */
+/** One WebP size of an image source, as stored in `image_sources.variants`. */
+export interface StoredRendition {
+  key: string;
+  url: string;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
 export const imageSources = pgTable(
   'image_sources',
   {
@@ -243,6 +252,13 @@ export const imageSources = pgTable(
     originalHeight: integer('original_height'),
     originalBytes: integer('original_bytes'),
     contentHash: text('content_hash'),
+    /**
+     * Every WebP size of the image, widths ascending, the full one (`s3_key`) last: what a srcset lists.
+     * Null for sources converted before sizes were made.
+     */
+    variants: jsonb('variants').$type<StoredRendition[]>(),
+    /** ThumbHash of the image, base64 (~25 bytes): a blurred preview to show while the WebP loads. */
+    placeholder: text('placeholder'),
     sourceEtag: text('source_etag'),
     sourceLastModified: text('source_last_modified'),
     /** When a download or a conditional GET last confirmed the WebP; revalidation starts from the oldest. */
@@ -258,6 +274,8 @@ export const imageSources = pgTable(
     index('image_sources_lease_idx').on(t.leaseUntil).where(sql`status IN ('queued', 'processing')`),
     index('image_sources_checked_idx').on(t.checkedAt).where(sql`status = 'done'`),
     index('image_sources_failed_idx').on(t.errorKind).where(sql`status = 'failed'`),
+    // media-gc asks, per object key, whether any source lists it among its sizes (`variants @> …`).
+    index('image_sources_variants_idx').using('gin', t.variants.op('jsonb_path_ops')),
   ],
 );
 
