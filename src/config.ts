@@ -81,6 +81,10 @@ const envSchema = z.object({
   FETCH_HOST_MAX_RPS: z.coerce.number().positive().max(10_000).optional(),
   IMAGE_MAX_PIXELS: int(50_000_000, 1),
   IMAGE_MAX_DIMENSION: int(2048, 16, 16384),
+  // Widths of the smaller WebPs made next to the full one (for srcset); ascending, duplicates dropped.
+  IMAGE_WIDTHS: list('320,640,1024')
+    .transform((widths) => [...new Set(widths.map(Number))].sort((a, b) => a - b))
+    .pipe(z.array(z.number().int().min(16).max(16384))),
   WEBP_QUALITY: int(80, 1, 100),
   WEBP_EFFORT: int(2, 0, 6),
   WORKER_CONCURRENCY: int(4, 1, 64),
@@ -104,6 +108,10 @@ const envSchema = z.object({
   // Past the worker's own timeout (60 s on Lambda), a processing row's worker is gone.
   PROCESSING_LEASE_SECONDS: int(180, 1),
   MAX_UPLOAD_BYTES: int(200 * 1024 * 1024, 1),
+  // Supplier feeds (src/feeds/): bytes on the wire (a gzip body inflates up to MAX_UPLOAD_BYTES), and
+  // the whole response, which for a catalog of hundreds of MB takes far longer than an image.
+  FEED_MAX_BYTES: int(200 * 1024 * 1024, 1),
+  FEED_RESPONSE_TIMEOUT_MS: int(600_000, 1),
   MAX_ROWS: int(200_000, 1),
   // What an xlsx may inflate to; the re-encoded stream exceljs reads has no zip64, hence the 4 GiB ceiling.
   XLSX_MAX_UNCOMPRESSED_BYTES: int(1024 * 1024 * 1024, 1, 0xffff_ffff),
@@ -121,6 +129,13 @@ const envSchema = z.object({
 });
 
 export type Env = Record<string, string | undefined>;
+
+/** Feed request headers name a secret, never hold it: `FEED_SECRET_<NAME>` variables carry the values. */
+export const feedSecretPrefix = 'FEED_SECRET_';
+
+function feedSecrets(env: Env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[0].startsWith(feedSecretPrefix)));
+}
 
 function withoutEmpty(env: Env): Env {
   return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
@@ -204,13 +219,25 @@ export function loadConfig(env: Env = process.env) {
       /** A slot's lease: a rate wait plus one whole download, then a margin; a dead worker's slot returns after it. */
       slotLeaseSeconds: Math.ceil(e.FETCH_RESPONSE_TIMEOUT_MS / 1000) + 5,
     },
-    image: { maxPixels: e.IMAGE_MAX_PIXELS, maxDimension: e.IMAGE_MAX_DIMENSION, quality: e.WEBP_QUALITY, effort: e.WEBP_EFFORT },
+    image: {
+      maxPixels: e.IMAGE_MAX_PIXELS,
+      maxDimension: e.IMAGE_MAX_DIMENSION,
+      widths: e.IMAGE_WIDTHS,
+      quality: e.WEBP_QUALITY,
+      effort: e.WEBP_EFFORT,
+    },
     worker: { concurrency: e.WORKER_CONCURRENCY },
     enqueue: {
       chunkSize: e.ENQUEUE_CHUNK_SIZE,
       processingLeaseSeconds: e.PROCESSING_LEASE_SECONDS,
       /** Seconds after which a done image is re-checked; null: never. */
       revalidateAfterSeconds: e.IMAGE_REVALIDATE_AFTER,
+    },
+    feeds: {
+      maxBytes: e.FEED_MAX_BYTES,
+      responseTimeoutMs: e.FEED_RESPONSE_TIMEOUT_MS,
+      /** FEED_SECRET_* variables by name: the values a supplier's feed headers refer to. */
+      secrets: feedSecrets(withoutEmpty(env)),
     },
     limits: { maxUploadBytes: e.MAX_UPLOAD_BYTES, maxRows: e.MAX_ROWS, xlsxMaxUncompressedBytes: e.XLSX_MAX_UNCOMPRESSED_BYTES },
     local: {

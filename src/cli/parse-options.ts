@@ -16,3 +16,17 @@ export function isoTime(value: string): Date {
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at.getTime())) throw new InvalidArgumentError('expected an ISO time, like 2026-11-02T08:00:00Z');
   return at;
 }
+
+/** `24h`, `90m`, `2d`, `3600s` → seconds; `""` → null (clears the setting). */
+export function durationSeconds(value: string): number | null {
+  if (value === '') return null;
+  const match = /^\s*(\d+)\s*([smhd])\s*$/i.exec(value);
+  if (!match) throw new InvalidArgumentError('expected a duration such as 24h, 90m, 2d or 3600s');
+  return Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[match[2]!.toLowerCase() as 's' | 'm' | 'h' | 'd'];
+}
+
+/** `on` / `off` → true / false. */
+export function onOff(value: string): boolean {
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new InvalidArgumentError('expected on or off');
+}

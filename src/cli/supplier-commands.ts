@@ -5,6 +5,7 @@ import { type SupplierSettings, supplierSettingsChange } from '../admin/supplier
 import { updateSupplierSettings } from '../admin/suppliers/update-supplier-settings.ts';
 import { SupplierFormat } from '../db/schema.ts';
 import { emit, table } from './output.ts';
+import { durationSeconds, onOff } from './parse-options.ts';
 import { withSession } from './session.ts';
 
 const mappingText = (s: SupplierSettings) =>
@@ -20,6 +21,13 @@ const limitsText = (s: SupplierSettings) =>
     .filter(Boolean)
     .join(', ') || 'the fleet defaults (FETCH_HOST_MAX_CONCURRENCY, FETCH_HOST_MAX_RPS)';
 
+const feedText = (s: SupplierSettings) => {
+  if (!s.feedUrl) return '(none: files are uploaded)';
+  const every = s.feedIntervalSeconds === null ? 'every tick' : `at most every ${s.feedIntervalSeconds} s`;
+  const headers = Object.entries(s.feedHeaders).map(([name, secret]) => `${name} from ${secret}`);
+  return [s.feedUrl, s.feedEnabled ? every : 'off', ...headers].join(', ');
+};
+
 const describeSupplier = (s: SupplierSettings) =>
   [
     `${s.code} (${s.name})`,
@@ -27,6 +35,7 @@ const describeSupplier = (s: SupplierSettings) =>
     `mapping:         ${mappingText(s)}`,
     `image base URL:  ${s.imageBaseUrl ?? '(none)'}`,
     `fetch limits:    ${limitsText(s)}`,
+    `feed:            ${feedText(s)}`,
     `settings changed ${s.settingsUpdatedAt.toISOString()}`,
   ].join('\n');
 
@@ -41,7 +50,23 @@ interface SetOptions {
   imageBaseUrl?: string;
   maxConcurrency?: string;
   maxRate?: string;
+  feedUrl?: string;
+  feedInterval?: number | null;
+  feed?: boolean;
+  feedHeader?: string[];
   json?: boolean;
+}
+
+/** `--feed-header Authorization=FEED_SECRET_ACME`, repeated; one `""` removes every header. */
+function feedHeaderSecrets(values: string[]): Record<string, string> | null {
+  if (values.every((v) => v === '')) return null;
+  return Object.fromEntries(
+    values.map((value) => {
+      const at = value.indexOf('=');
+      if (at < 1) throw new InvalidArgumentError(`--feed-header: expected HEADER=FEED_SECRET_NAME, got ${JSON.stringify(value)}`);
+      return [value.slice(0, at).trim(), value.slice(at + 1).trim()];
+    }),
+  );
 }
 
 /** `--sku ""` and friends clear a setting (back to guessing, or no base URL); absent flags keep it. */
@@ -57,9 +82,20 @@ function settingsChange(options: SetOptions) {
     imageBaseUrl: orClear(options.imageBaseUrl),
     maxConcurrency: asNumber(options.maxConcurrency),
     maxRate: asNumber(options.maxRate),
+    feedUrl: orClear(options.feedUrl),
+    feedIntervalSeconds: options.feedInterval,
+    feedEnabled: options.feed,
+    feedHeaders: options.feedHeader && feedHeaderSecrets(options.feedHeader),
   });
   if (parsed.success) return parsed.data;
-  const flag: Record<string, string> = { imageBaseUrl: '--image-base-url', maxConcurrency: '--max-concurrency', maxRate: '--max-rate' };
+  const flag: Record<string, string> = {
+    imageBaseUrl: '--image-base-url',
+    maxConcurrency: '--max-concurrency',
+    maxRate: '--max-rate',
+    feedUrl: '--feed-url',
+    feedIntervalSeconds: '--feed-interval',
+    feedHeaders: '--feed-header',
+  };
   const issue = parsed.error.issues[0]!;
   const field = String(issue.path[0] ?? '');
   throw new InvalidArgumentError(`${flag[field] ?? `--${field}`}: ${issue.message}`);
@@ -114,6 +150,10 @@ export function registerSupplierCommands(program: Command, json: Option): void {
     .option('--image-base-url <url>', 'http(s) URL that relative image paths resolve against')
     .option('--max-concurrency <n>', "downloads at once per host for this supplier's images, across every worker")
     .option('--max-rate <r>', "requests per second per host for this supplier's images, across every worker")
+    .option('--feed-url <url>', 'the catalog URL the scheduled tick fetches and imports when it changed')
+    .option('--feed-interval <duration>', 'least time between two fetches of the feed (24h, 90m); "" : every tick', durationSeconds)
+    .option('--feed <on|off>', 'fetch the feed or not', onOff)
+    .option('--feed-header <header=secret>', 'a request header whose value is in that FEED_SECRET_* variable; repeat for several', collect)
     .addOption(json)
     .action(async (code: string, options: SetOptions) => {
       const change = settingsChange(options);

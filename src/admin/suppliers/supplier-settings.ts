@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SupplierFormat, type ColumnMapping, type SupplierFetchLimits } from '../../db/schema.ts';
+import { feedSecretPrefix } from '../../config.ts';
+import { SupplierFormat, type ColumnMapping, type FeedHeaderSecrets, type SupplierFetchLimits } from '../../db/schema.ts';
 
 /** How a supplier's files are read, as `supplier show`, the API and the page present it. */
 export interface SupplierSettings {
@@ -14,6 +15,13 @@ export interface SupplierSettings {
    * FETCH_HOST_MAX_RPS; empty: the fleet defaults. A URL several suppliers share gets the strictest.
    */
   fetchLimits: SupplierFetchLimits;
+  /** The catalog URL the tick fetches (docs/feeds.md); null: the supplier uploads files. */
+  feedUrl: string | null;
+  /** Least seconds between two fetches; null: every tick. */
+  feedIntervalSeconds: number | null;
+  feedEnabled: boolean;
+  /** Request header → the FEED_SECRET_* variable holding its value; the value itself is never stored. */
+  feedHeaders: FeedHeaderSecrets;
   /** Last change to format, mapping or base URL: done imports before it no longer count as "the same file". */
   settingsUpdatedAt: Date;
   createdAt: Date;
@@ -30,6 +38,22 @@ const imageBaseUrl = z
     return url.hostname !== '' && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
   }, 'must be a plain http(s) URL with a host, without credentials, query or fragment');
 
+/** Where a feed is fetched from: http(s) with a host and no credentials (those go in a header secret). */
+const feedUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .max(2000)
+  .refine((value) => {
+    const url = new URL(value);
+    return url.hostname !== '' && url.username === '' && url.password === '';
+  }, 'must be an http(s) URL with a host and without credentials (send them with --feed-header)');
+
+const feedHeaders = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name'),
+    z.string().regex(new RegExp(`^${feedSecretPrefix}[A-Z0-9_]{1,100}$`), `must name a ${feedSecretPrefix}* variable, not hold the value`),
+  )
+  .refine((headers) => Object.keys(headers).length <= 10, 'at most 10 headers');
+
 /**
  * A change to a supplier's settings; absent fields stay as they are, `null` clears a field (the
  * mapping entry goes back to guessing, the base URL to none).
@@ -45,10 +69,17 @@ export const supplierSettingsChange = z.strictObject({
   maxConcurrency: z.number().int().min(1).max(1000).nullable().optional(),
   /** Requests started per second at one host for this supplier's images, across every worker. */
   maxRate: z.number().positive().max(10_000).nullable().optional(),
+  feedUrl: feedUrl.nullable().optional(),
+  /** A minute at least: the tick runs every two hours, and a feed is a whole catalog. */
+  feedIntervalSeconds: z.number().int().min(60).max(366 * 86_400).nullable().optional(),
+  feedEnabled: z.boolean().optional(),
+  /** Replaces every header; null removes them all. */
+  feedHeaders: feedHeaders.nullable().optional(),
 });
 export type SupplierSettingsChange = z.infer<typeof supplierSettingsChange>;
 
 /** The SELECT list that reads a `suppliers` row (alias `s`) as SupplierSettings. */
 export const supplierSettingsColumns = `s.code, s.name, s.format, s.column_mapping AS "columnMapping", s.image_base_url AS "imageBaseUrl",
        s.fetch_limits AS "fetchLimits",
+       s.feed_url AS "feedUrl", s.feed_interval_seconds AS "feedIntervalSeconds", s.feed_enabled AS "feedEnabled", s.feed_headers AS "feedHeaders",
        s.settings_updated_at AS "settingsUpdatedAt", s.created_at AS "createdAt"`;

@@ -18,7 +18,8 @@ const mappingFields = ['sku', 'title', 'images'] as const;
  * when it is new. One statement: concurrent changes to different fields of one supplier both land,
  * because the mapping is merged in SQL (`||`, then `-` for the cleared keys), never read and rewritten.
  * `settings_updated_at` moves only when format, mapping or base URL really change (a rename or new
- * fetch limits leave it). Fetch limits apply to the next download; none is restarted.
+ * fetch limits leave it). Fetch limits apply to the next download; none is restarted. Feed settings
+ * leave it too; a new feed URL forgets the old one's validators, so the next tick fetches it whole.
  *
  * @example
  * await updateSupplierSettings(ctx, 'magento-eu', { format: 'magento', imageBaseUrl: 'https://shop.example/media/catalog/product' });
@@ -43,10 +44,20 @@ export async function updateSupplierSettings(ctx: AppContext, code: string, chan
     else if (value !== undefined) limitsSet[field] = value;
   }
   const { rows } = await ctx.pool.query<SupplierSettings & { created: boolean; settingsChanged: boolean }>(
-    `INSERT INTO suppliers AS s (code, name, format, column_mapping, image_base_url, fetch_limits)
-     VALUES ($1::text, coalesce($2::text, $1::text), coalesce($3::text, 'auto'), $4::jsonb, $5::text, $8::jsonb)
+    `INSERT INTO suppliers AS s (code, name, format, column_mapping, image_base_url, fetch_limits, feed_url, feed_interval_seconds, feed_enabled, feed_headers)
+     VALUES ($1::text, coalesce($2::text, $1::text), coalesce($3::text, 'auto'), $4::jsonb, $5::text, $8::jsonb,
+             $10::text, $12::integer, coalesce($14::boolean, true), coalesce($15::jsonb, '{}'))
      ON CONFLICT (code) DO UPDATE
         SET name = coalesce($2, s.name),
+            feed_url = CASE WHEN $11::boolean THEN $10::text ELSE s.feed_url END,
+            feed_interval_seconds = CASE WHEN $13::boolean THEN $12::integer ELSE s.feed_interval_seconds END,
+            feed_enabled = coalesce($14::boolean, s.feed_enabled),
+            feed_headers = CASE WHEN $16::boolean THEN coalesce($15::jsonb, '{}') ELSE s.feed_headers END,
+            -- A new URL is another file: its validators and hash say nothing about it, and it is due at once.
+            feed_etag = CASE WHEN $11::boolean AND $10::text IS DISTINCT FROM s.feed_url THEN NULL ELSE s.feed_etag END,
+            feed_last_modified = CASE WHEN $11::boolean AND $10::text IS DISTINCT FROM s.feed_url THEN NULL ELSE s.feed_last_modified END,
+            feed_content_hash = CASE WHEN $11::boolean AND $10::text IS DISTINCT FROM s.feed_url THEN NULL ELSE s.feed_content_hash END,
+            feed_fetched_at = CASE WHEN $11::boolean AND $10::text IS DISTINCT FROM s.feed_url THEN NULL ELSE s.feed_fetched_at END,
             fetch_limits = (s.fetch_limits || $8::jsonb) - $9::text[],
             format = coalesce($3, s.format),
             column_mapping = (s.column_mapping || $4::jsonb) - $6::text[],
@@ -66,6 +77,13 @@ export async function updateSupplierSettings(ctx: AppContext, code: string, chan
       baseUrlGiven,
       JSON.stringify(limitsSet),
       limitsCleared,
+      change.feedUrl ?? null,
+      change.feedUrl !== undefined,
+      change.feedIntervalSeconds ?? null,
+      change.feedIntervalSeconds !== undefined,
+      change.feedEnabled ?? null,
+      change.feedHeaders ? JSON.stringify(change.feedHeaders) : null,
+      change.feedHeaders !== undefined,
     ],
   );
   const { created, settingsChanged, ...supplier } = rows[0]!;
