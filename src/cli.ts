@@ -126,6 +126,7 @@ program
     await withSession(async ({ ctx }) => {
       const { getStatus } = await import('./admin/status.ts');
       const { hostLines } = await import('./cli/host-lines.ts');
+      const { feedLines } = await import('./cli/feed-lines.ts');
       const status = await getStatus(ctx, options);
       emit(Boolean(options.json), status, () =>
         [
@@ -134,6 +135,7 @@ program
           `failures: ${status.failuresByKind.map((f) => `${f.kind} ${f.count}`).join(', ') || 'none'}`,
           `queue: ${status.queue.visible} visible, ${status.queue.inFlight} in flight${age(status.queue.oldestAgeSeconds)}; DLQ: ${status.dlq ? `${status.dlq.visible}${age(status.dlq.oldestAgeSeconds)}` : 'n/a'}`,
           hostLines(status.hosts),
+          ...feedLines(status.feeds),
           'last runs:',
           table(status.lastRuns.map((r) => ({ id: r.id, trigger: r.trigger, started: r.startedAt.toISOString(), enqueued: r.enqueued, error: r.error ?? '' }))),
         ].join('\n'),

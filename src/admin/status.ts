@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
 import type { ImageStatus } from '../db/schema.ts';
+import { type FeedReport, listFeedStatus } from './feed-status.ts';
 import { type HostReport, listHostStatus } from './host-status.ts';
 import { readImageCounts, type ScopeCounts } from './image-counts.ts';
 import { oldestMessageAgeSeconds, oldestQueuedImageAgeSeconds } from './queue-age.ts';
@@ -16,6 +17,8 @@ export interface StatusReport {
   dlq: QueueReport | null;
   /** Supplier hosts: paused, throttled, in flight and requests per second (see host-status.ts). */
   hosts: HostReport[];
+  /** Supplier feeds and their last fetch, failing ones first (see feed-status.ts). */
+  feeds: FeedReport[];
   lastRuns: Array<{
     id: number;
     trigger: string;
@@ -66,6 +69,7 @@ export async function getStatus(ctx: AppContext, options: { supplier?: string } 
     queue: { ...queue, oldestAgeSeconds: queueAge },
     dlq: dlq && { ...dlq, oldestAgeSeconds: dlqAge },
     hosts,
+    feeds: await listFeedStatus(ctx.pool, supplier),
     lastRuns: runs.rows,
   };
 }

@@ -4,6 +4,7 @@ import { showSupplier } from '../admin/suppliers/show-supplier.ts';
 import { type SupplierSettings, supplierSettingsChange } from '../admin/suppliers/supplier-settings.ts';
 import { updateSupplierSettings } from '../admin/suppliers/update-supplier-settings.ts';
 import { SupplierFormat } from '../db/schema.ts';
+import type { FeedFetchResult } from '../feeds/fetch-supplier-feed.ts';
 import { emit, table } from './output.ts';
 import { durationSeconds, onOff } from './parse-options.ts';
 import { withSession } from './session.ts';
@@ -101,7 +102,14 @@ function settingsChange(options: SetOptions) {
   throw new InvalidArgumentError(`${flag[field] ?? `--${field}`}: ${issue.message}`);
 }
 
-/** `supplier list|show|set`: per-supplier settings without SQL. */
+const describeFetch = (f: FeedFetchResult) => {
+  const how = `HTTP ${f.httpStatus ?? '-'}, ${f.bytes ?? 0} bytes in ${f.durationMs} ms`;
+  if (f.outcome === 'imported') return `${f.supplier}: ${f.url} imported as import ${f.importId} (${how}); the next tick imports it, or run: npm run cli -- run`;
+  if (f.outcome === 'unchanged') return `${f.supplier}: ${f.url} unchanged (${f.reason === 'not_modified' ? '304 Not Modified' : 'the same bytes as last time'}): no import`;
+  return `${f.supplier}: ${f.url} failed (${f.errorKind}): ${f.error}`;
+};
+
+/** `supplier list|show|set|fetch`: per-supplier settings without SQL, and a feed fetched on demand. */
 export function registerSupplierCommands(program: Command, json: Option): void {
   const supplier = program.command('supplier').description('suppliers, how their files are read (format, column mapping, image base URL) and how politely their images are fetched');
 
@@ -170,5 +178,19 @@ export function registerSupplierCommands(program: Command, json: Option): void {
           ].join('\n'),
         );
       }, { aws: false });
+    });
+
+  supplier
+    .command('fetch <code>')
+    .description("fetch the supplier's feed now, due or not; a new body is registered as an import (exit 1 when the fetch fails)")
+    .addOption(json)
+    .action(async (code: string, options: { json?: boolean }) => {
+      await withSession(async ({ ctx }) => {
+        const { fetchFeedNow } = await import('../feeds/fetch-due-feeds.ts');
+        const result = await fetchFeedNow(ctx, code);
+        emit(Boolean(options.json), result, () => describeFetch(result));
+        // `supplier fetch x && next-step` must stop when the feed could not be fetched.
+        if (result.outcome === 'failed') throw new Error(`feed of ${code} failed (${result.errorKind}): ${result.error}`);
+      });
     });
 }

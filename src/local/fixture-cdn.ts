@@ -15,6 +15,12 @@ export interface FixtureRoute {
   chunked?: boolean;
   /** Hold the response this long before answering: lets tests overlap requests. */
   delayMs?: number;
+  /** Sent as Last-Modified; an If-Modified-Since naming it gets a 304. */
+  lastModified?: string;
+  /** No ETag (an origin that validates by Last-Modified only). */
+  noEtag?: boolean;
+  /** Headers the request must carry with exactly these values, or the answer is 401 (a feed behind a token). */
+  requireHeaders?: Record<string, string>;
 }
 
 /** The ways a supplier's server misbehaves, each reproducible on demand. */
@@ -188,13 +194,20 @@ export async function startFixtureCdn(options: { port?: number } = {}): Promise<
       return;
     }
     if (route.delayMs) await sleep(route.delayMs);
-    // A strong ETag of the body, and 304 to a matching If-None-Match, as real CDNs answer re-checks.
-    const etag = `"${createHash('sha1').update(route.body).digest('hex')}"`;
-    if (req.headers['if-none-match'] === etag) {
-      send(res, 304, { etag }, undefined);
+    if (Object.entries(route.requireHeaders ?? {}).some(([name, value]) => req.headers[name.toLowerCase()] !== value)) {
+      send(res, 401, { 'content-type': 'text/plain' }, 'unauthorized');
       return;
     }
-    const headers = { 'content-type': route.contentType ?? 'image/jpeg', etag, ...route.headers };
+    // A strong ETag of the body, and 304 to a matching If-None-Match, as real CDNs answer re-checks.
+    const etag = route.noEtag ? undefined : `"${createHash('sha1').update(route.body).digest('hex')}"`;
+    const validators = { ...(etag ? { etag } : {}), ...(route.lastModified ? { 'last-modified': route.lastModified } : {}) };
+    const ifNoneMatch = req.headers['if-none-match'];
+    const notModified = ifNoneMatch !== undefined ? ifNoneMatch === etag : route.lastModified !== undefined && req.headers['if-modified-since'] === route.lastModified;
+    if (notModified) {
+      send(res, 304, validators, undefined);
+      return;
+    }
+    const headers = { 'content-type': route.contentType ?? 'image/jpeg', ...validators, ...route.headers };
     if (route.chunked) res.writeHead(route.status ?? 200, headers).end(route.body);
     else send(res, route.status ?? 200, headers, route.body);
   }

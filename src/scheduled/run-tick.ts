@@ -1,6 +1,8 @@
 import type { AppContext } from '../context.ts';
 import { discoverUploads, importPendingUploads } from '../catalog/index.ts';
 import type { ImportSummary } from '../catalog/index.ts';
+import { fetchDueFeeds } from '../feeds/fetch-due-feeds.ts';
+import type { FeedFetchResult } from '../feeds/fetch-supplier-feed.ts';
 import { enqueuePendingImages } from '../queue/enqueue.ts';
 
 export const RunTrigger = { schedule: 'schedule', manual: 'manual', cli: 'cli' } as const;
@@ -9,6 +11,8 @@ export type RunTrigger = (typeof RunTrigger)[keyof typeof RunTrigger];
 export interface TickSummary {
   runId: number;
   trigger: RunTrigger;
+  /** Supplier feeds fetched, each imported, unchanged or failed (see src/feeds/). */
+  feeds: FeedFetchResult[];
   discovered: number;
   imports: ImportSummary[];
   enqueued: number;
@@ -19,7 +23,8 @@ export interface TickSummary {
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * One scheduled run: register files dropped into the uploads bucket, import every uploaded
+ * One scheduled run: fetch the supplier feeds that are due (a new body becomes an upload), register
+ * files dropped into the uploads bucket, import every uploaded
  * spreadsheet, then enqueue every pending image. Recorded in `runs`; safe to run concurrently.
  * Past `deadline` (epoch ms) it claims no further upload or chunk of images: what is left stays
  * uploaded or pending for the next tick, instead of being claimed by a process about to be killed.
@@ -32,6 +37,11 @@ export async function runTick(ctx: AppContext, trigger: RunTrigger, options: { d
   const runId = Number(rows[0]!.id);
   try {
     let failure: unknown;
+    // Each feed's failure is its own (recorded, shown in status); only the database failing stops this step.
+    const feeds = await fetchDueFeeds(ctx, { deadline: options.deadline }).catch((error: unknown): FeedFetchResult[] => {
+      failure ??= error;
+      return [];
+    });
     const discovered = await discoverUploads(ctx).catch((error: unknown) => {
       failure ??= error;
       return 0;
@@ -41,13 +51,13 @@ export async function runTick(ctx: AppContext, trigger: RunTrigger, options: { d
       return [];
     });
     const sent = await enqueuePendingImages(ctx, { deadline: options.deadline });
-    const summary: TickSummary = { runId, trigger, discovered, imports, ...sent };
+    const summary: TickSummary = { runId, trigger, feeds, discovered, imports, ...sent };
     await ctx.pool.query(
       `UPDATE runs SET finished_at = now(), imported = $2, enqueued = $3, requeued = $4, send_failed = $5, error = $6 WHERE id = $1`,
       [runId, imports.length, sent.enqueued, sent.resent, sent.sendFailed, failure === undefined ? null : messageOf(failure)],
     );
     if (failure !== undefined) throw failure;
-    ctx.log.info('tick finished', { ...summary, imports: imports.map((i) => ({ id: i.importId, status: i.status })) });
+    ctx.log.info('tick finished', { ...summary, feeds: feeds.map((f) => ({ supplier: f.supplier, outcome: f.outcome })), imports: imports.map((i) => ({ id: i.importId, status: i.status })) });
     return summary;
   } catch (error) {
     await ctx.pool

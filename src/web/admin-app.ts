@@ -20,6 +20,7 @@ import { listSuppliers } from '../admin/suppliers/list-suppliers.ts';
 import { showSupplier } from '../admin/suppliers/show-supplier.ts';
 import { supplierSettingsChange } from '../admin/suppliers/supplier-settings.ts';
 import { updateSupplierSettings } from '../admin/suppliers/update-supplier-settings.ts';
+import { fetchFeedNow } from '../feeds/fetch-due-feeds.ts';
 import { uploadSpreadsheet } from '../admin/upload-spreadsheet.ts';
 import { previewSpreadsheet } from '../catalog/preview-spreadsheet.ts';
 import type { AppContext } from '../context.ts';
@@ -148,6 +149,10 @@ export function createAdminApp(ctx: AppContext, deps: AdminAppDeps): Hono {
     const result = await updateSupplierSettings(ctx, c.req.valid('param').code, c.req.valid('json'));
     return c.json(result, result.created ? 201 : 200);
   });
+  // "Fetch now": 200 with how the fetch ended (a failed fetch too: it is recorded like a tick's).
+  app.post('/api/supplier-settings/:code/fetch', validated('param', schemas.supplierCode), async (c) =>
+    c.json(await fetchFeedNow(ctx, c.req.valid('param').code)),
+  );
   app.get('/api/imports/:id/errors.csv', validated('param', schemas.importId), async (c) => {
     const { id: importId } = c.req.valid('param');
     c.header('content-disposition', `attachment; filename="import-${importId}-errors.csv"`);

@@ -1,0 +1,114 @@
+import type { AppContext } from '../context.ts';
+import { registerUpload } from '../catalog/register-upload.ts';
+import { FeedFetchOutcome } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+import type { ClaimedFeed } from './claim-feed.ts';
+import { FeedError, FeedErrorKind } from './errors.ts';
+import type { FeedFetcher, FetchedFeed, FeedNotModified } from './fetch-feed.ts';
+
+/** How one fetch of a supplier's feed ended, as recorded in `feed_fetches` (row `fetchId`). */
+export type FeedFetchResult = {
+  fetchId: number;
+  supplier: string;
+  url: string;
+  httpStatus: number | null;
+  bytes: number | null;
+  durationMs: number;
+} & (
+  | { outcome: typeof FeedFetchOutcome.imported; importId: number }
+  | { outcome: typeof FeedFetchOutcome.unchanged; reason: 'not_modified' | 'same_content' }
+  | { outcome: typeof FeedFetchOutcome.failed; errorKind: string; error: string }
+);
+
+type Ending = Pick<FeedFetchResult, 'httpStatus' | 'bytes'> &
+  (
+    | { outcome: typeof FeedFetchOutcome.imported; importId: number }
+    | { outcome: typeof FeedFetchOutcome.unchanged; reason: 'not_modified' | 'same_content' }
+    | { outcome: typeof FeedFetchOutcome.failed; errorKind: string; error: string }
+  );
+
+/** The secret headers' values, from the FEED_SECRET_* variables they name. */
+function requestHeaders(ctx: AppContext, feed: ClaimedFeed): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(feed.feedHeaders).map(([name, secret]) => {
+      const value = ctx.config.feeds.secrets[secret];
+      if (value === undefined) {
+        throw new FeedError(FeedErrorKind.missingSecret, `${feed.supplierCode}: header ${name} names ${secret}, which is not set`);
+      }
+      return [name, value];
+    }),
+  );
+}
+
+async function remember(ctx: AppContext, feed: ClaimedFeed, fetched: FetchedFeed): Promise<void> {
+  await ctx.pool.query(
+    `UPDATE suppliers SET feed_etag = $2, feed_last_modified = $3, feed_content_hash = $4 WHERE id = $1 AND feed_url = $5`,
+    [feed.supplierId, fetched.etag ?? null, fetched.lastModified ?? null, fetched.content.sha256, feed.feedUrl],
+  );
+}
+
+async function fetchAndRegister(ctx: AppContext, fetcher: FeedFetcher, feed: ClaimedFeed): Promise<Ending> {
+  let fetched: FetchedFeed | FeedNotModified;
+  try {
+    fetched = await fetcher.fetch(feed.feedUrl, {
+      headers: requestHeaders(ctx, feed),
+      validators: { etag: feed.feedEtag, lastModified: feed.feedLastModified },
+    });
+  } catch (error) {
+    const failure = error instanceof FeedError ? error : new FeedError(FeedErrorKind.network, `${feed.feedUrl}: ${String(error)}`, { cause: error });
+    return { outcome: FeedFetchOutcome.failed, errorKind: failure.kind, error: failure.message, httpStatus: failure.httpStatus ?? null, bytes: null };
+  }
+  if (fetched.notModified) return { outcome: FeedFetchOutcome.unchanged, reason: 'not_modified', httpStatus: 304, bytes: 0 };
+  try {
+    const base = { httpStatus: fetched.httpStatus, bytes: fetched.wireBytes };
+    if (fetched.content.sha256 === feed.feedContentHash) {
+      await remember(ctx, feed, fetched);
+      return { ...base, outcome: FeedFetchOutcome.unchanged, reason: 'same_content' };
+    }
+    try {
+      const { importId } = await registerUpload(ctx, { supplierCode: feed.supplierCode, fileName: fetched.fileName, body: fetched.content });
+      await remember(ctx, feed, fetched);
+      return { ...base, outcome: FeedFetchOutcome.imported, importId };
+    } catch (error) {
+      // An empty body is the catalog's kind (empty_file); the bucket or the database failing is `store`.
+      const kind = error instanceof AppError ? error.kind : FeedErrorKind.store;
+      const message = error instanceof Error ? error.message : String(error);
+      return { ...base, outcome: FeedFetchOutcome.failed, errorKind: kind, error: `${feed.feedUrl}: ${message}` };
+    }
+  } finally {
+    await fetched.remove();
+  }
+}
+
+/**
+ * Fetches one claimed feed (a conditional GET with the validators of the last body), and registers
+ * the body as an import only when it is new: a 304, or the same SHA-256 as the last body, is
+ * `unchanged`. Every ending, failures included, is recorded in `feed_fetches` and returned; only the
+ * database failing to record it throws.
+ */
+export async function fetchSupplierFeed(ctx: AppContext, fetcher: FeedFetcher, feed: ClaimedFeed): Promise<FeedFetchResult> {
+  const startedAt = ctx.now();
+  const started = performance.now();
+  const ending = await fetchAndRegister(ctx, fetcher, feed);
+  const durationMs = Math.round(performance.now() - started);
+  const { rows } = await ctx.pool.query<{ id: string }>(
+    `INSERT INTO feed_fetches (supplier_id, url, started_at, duration_ms, outcome, http_status, bytes, import_id, error_kind, error)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+    [
+      feed.supplierId,
+      feed.feedUrl,
+      startedAt,
+      durationMs,
+      ending.outcome,
+      ending.httpStatus,
+      ending.bytes,
+      ending.outcome === FeedFetchOutcome.imported ? ending.importId : null,
+      ending.outcome === FeedFetchOutcome.failed ? ending.errorKind : null,
+      ending.outcome === FeedFetchOutcome.failed ? ending.error : null,
+    ],
+  );
+  const result: FeedFetchResult = { fetchId: Number(rows[0]!.id), supplier: feed.supplierCode, url: feed.feedUrl, durationMs, ...ending };
+  if (result.outcome === FeedFetchOutcome.failed) ctx.log.warn('feed fetch failed', { ...result });
+  else ctx.log.info('feed fetched', { ...result });
+  return result;
+}
