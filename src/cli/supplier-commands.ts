@@ -188,8 +188,8 @@ export function registerSupplierCommands(program: Command, json: Option): void {
       await withSession(async ({ ctx }) => {
         const { fetchFeedNow } = await import('../feeds/fetch-due-feeds.ts');
         const result = await fetchFeedNow(ctx, code);
-        emit(Boolean(options.json), result, () => describeFetch(result));
-        // `supplier fetch x && next-step` must stop when the feed could not be fetched.
+        // `supplier fetch x && next-step` must stop when the feed could not be fetched; --json still prints the record.
+        if (options.json || result.outcome !== 'failed') emit(Boolean(options.json), result, () => describeFetch(result));
         if (result.outcome === 'failed') throw new Error(`feed of ${code} failed (${result.errorKind}): ${result.error}`);
       });
     });
