@@ -81,6 +81,8 @@ export const suppliers = pgTable('suppliers', {
   feedIntervalSeconds: integer('feed_interval_seconds'),
   feedEnabled: boolean('feed_enabled').notNull().default(true),
   feedHeaders: jsonb('feed_headers').$type<FeedHeaderSecrets>().notNull().default({}),
+  /** The feed is the whole catalog: a product missing from it is marked discontinued (see markImportDone). */
+  feedFullCatalog: boolean('feed_full_catalog').notNull().default(false),
   /** Validators and hash of the last body fetched: a 304 or the same hash makes no import. Reset when the URL changes. */
   feedEtag: text('feed_etag'),
   feedLastModified: text('feed_last_modified'),
@@ -145,6 +147,9 @@ export const imports = pgTable(
     warnings: integer('warnings').notNull().default(0),
     productsUpserted: integer('products_upserted').notNull().default(0),
     imagesPending: integer('images_pending').notNull().default(0),
+    /** A complete catalog (a full-catalog feed): products of the supplier it lacks are discontinued when it is done. */
+    fullCatalog: boolean('full_catalog').notNull().default(false),
+    productsDiscontinued: integer('products_discontinued').notNull().default(0),
     error: text('error'),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
@@ -201,6 +206,9 @@ export const products = pgTable(
     fields: jsonb('fields').$type<Record<string, string>>().notNull().default({}),
     imageUrls: text('image_urls').array().notNull().default(sql`'{}'::text[]`),
     lastImportId: integer('last_import_id').references(() => imports.id),
+    /** Missing from a full-catalog import (kept, not deleted, images and all); cleared when it reappears in any import. */
+    discontinuedAt: timestamp('discontinued_at', { withTimezone: true }),
+    discontinuedByImportId: integer('discontinued_by_import_id').references(() => imports.id),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
