@@ -35,15 +35,17 @@ export interface NewImport {
   error?: string;
   /** Registered before its object is written (`receiving`), or found already stored (the default). */
   receiving?: boolean;
+  /** The supplier's whole catalog (a full-catalog feed): what it lacks is discontinued when it is done. */
+  fullCatalog?: boolean;
 }
 
 /** Records an upload; undefined when its source key is already registered. */
 export async function insertImport(db: Executor, upload: NewImport): Promise<number | undefined> {
   const status = upload.error !== undefined ? ImportStatus.failed : upload.receiving ? ImportStatus.receiving : ImportStatus.uploaded;
   const { rows } = await db.execute<{ id: number }>(sql`
-    INSERT INTO imports (supplier_id, source_key, file_name, file_hash, file_bytes, status, error, finished_at)
+    INSERT INTO imports (supplier_id, source_key, file_name, file_hash, file_bytes, status, error, finished_at, full_catalog)
     VALUES (${upload.supplierId}, ${upload.sourceKey}, ${upload.fileName}, ${upload.fileHash}, ${upload.fileBytes},
-            ${status}, ${upload.error ?? null}, ${upload.error === undefined ? null : sql`now()`})
+            ${status}, ${upload.error ?? null}, ${upload.error === undefined ? null : sql`now()`}, ${upload.fullCatalog ?? false})
     ON CONFLICT (source_key) DO NOTHING
     RETURNING id`);
   return rows[0]?.id;
@@ -267,16 +269,41 @@ async function noProductReason(tx: Executor, importId: number, counts: ImportCou
 }
 
 /**
+ * Products of the supplier that a done import names are current again; when the import is a full
+ * catalog, those it does not name are discontinued by it. Runs in markImportDone's transaction,
+ * under the supplier's import lock, while the staged rows still list every SKU the file had. A full
+ * catalog with rejected rows discontinues nothing: a SKU on a rejected row is not missing from the
+ * file, and there is no telling which products those rows were. Returns how many it discontinued.
+ */
+async function applyCatalogPresence(tx: Executor, importId: number, counts: ImportCounts): Promise<number> {
+  await tx.execute(sql`
+    UPDATE products p SET discontinued_at = NULL, discontinued_by_import_id = NULL
+      FROM imports i
+     WHERE i.id = ${importId} AND p.supplier_id = i.supplier_id AND p.discontinued_at IS NOT NULL
+       AND EXISTS (SELECT 1 FROM import_staged_products s WHERE s.import_id = i.id AND s.sku = p.sku)`);
+  if (counts.rowsFailed > 0) return 0;
+  const { rows } = await tx.execute(sql`
+    UPDATE products p SET discontinued_at = clock_timestamp(), discontinued_by_import_id = i.id
+      FROM imports i
+     WHERE i.id = ${importId} AND i.full_catalog AND p.supplier_id = i.supplier_id AND p.discontinued_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM import_staged_products s WHERE s.import_id = i.id AND s.sku = p.sku)
+    RETURNING 1`);
+  return rows.length;
+}
+
+/**
  * Ends an import read to the end, in its transaction: `done`, or `rejected` with the reason when not
- * one row made a product, so an import that wrote nothing never passes for a success.
+ * one row made a product, so an import that wrote nothing never passes for a success. A done import
+ * brings back the discontinued products it names, and a full catalog discontinues those it lacks.
  */
 export async function markImportDone(
   tx: Executor,
   importId: number,
   counts: ImportCounts,
-): Promise<{ status: typeof ImportStatus.done | typeof ImportStatus.rejected; error?: string }> {
+): Promise<{ status: typeof ImportStatus.done | typeof ImportStatus.rejected; error?: string; productsDiscontinued: number }> {
   const error = await noProductReason(tx, importId, counts);
   const status = error === undefined ? ImportStatus.done : ImportStatus.rejected;
+  const productsDiscontinued = status === ImportStatus.done ? await applyCatalogPresence(tx, importId, counts) : 0;
   await tx.execute(sql`DELETE FROM import_staged_products WHERE import_id = ${importId}`);
   // clock_timestamp(), not now(): inside the import transaction now() is when the import began.
   await tx.execute(sql`
@@ -284,9 +311,9 @@ export async function markImportDone(
        SET status = ${status}, error = ${error ?? null}, finished_at = clock_timestamp(), started_at = coalesce(started_at, now()),
            rows_total = ${counts.rowsTotal}, rows_imported = ${counts.rowsImported}, rows_failed = ${counts.rowsFailed},
            rows_merged = ${counts.rowsMerged}, warnings = ${counts.warnings}, products_upserted = ${counts.productsUpserted},
-           images_pending = ${counts.imagesPending}
+           images_pending = ${counts.imagesPending}, products_discontinued = ${productsDiscontinued}
      WHERE id = ${importId}`);
-  return error === undefined ? { status } : { status, error };
+  return error === undefined ? { status, productsDiscontinued } : { status, error, productsDiscontinued };
 }
 
 /**

@@ -47,6 +47,8 @@ export interface ImportSummary extends ImportCounts {
     | typeof ImportStatus.merging;
   /** Why the whole file was refused (failed), put back (uploaded, merging) or made no product (rejected). */
   error?: string;
+  /** Products of the supplier this full-catalog import lacked, now discontinued (done imports only). */
+  productsDiscontinued?: number;
 }
 
 export interface ImportProgress {

@@ -25,7 +25,7 @@ export interface RegisteredUpload {
  */
 export async function registerUpload(
   ctx: AppContext,
-  upload: { supplierCode: string; fileName: string; body: Buffer | UploadContent },
+  upload: { supplierCode: string; fileName: string; body: Buffer | UploadContent; /** A full-catalog feed's body. */ fullCatalog?: boolean },
 ): Promise<RegisteredUpload> {
   assertSupplierCode(upload.supplierCode);
   const { maxUploadBytes } = ctx.config.limits;
@@ -49,6 +49,7 @@ export async function registerUpload(
     fileHash,
     fileBytes: content.bytes,
     receiving: true,
+    fullCatalog: upload.fullCatalog,
   });
   if (importId === undefined) {
     throw new CatalogError(CatalogErrorKind.duplicateUpload, `upload key ${sourceKey} is already registered: upload again`);

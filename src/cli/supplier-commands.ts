@@ -26,7 +26,7 @@ const feedText = (s: SupplierSettings) => {
   if (!s.feedUrl) return '(none: files are uploaded)';
   const every = s.feedIntervalSeconds === null ? 'every tick' : `at most every ${s.feedIntervalSeconds} s`;
   const headers = Object.entries(s.feedHeaders).map(([name, secret]) => `${name} from ${secret}`);
-  return [s.feedUrl, s.feedEnabled ? every : 'off', ...headers].join(', ');
+  return [s.feedUrl, s.feedEnabled ? every : 'off', ...(s.feedFullCatalog ? ['full catalog'] : []), ...headers].join(', ');
 };
 
 const describeSupplier = (s: SupplierSettings) =>
@@ -54,6 +54,7 @@ interface SetOptions {
   feedUrl?: string;
   feedInterval?: number | null;
   feed?: boolean;
+  feedFullCatalog?: boolean;
   feedHeader?: string[];
   json?: boolean;
 }
@@ -86,6 +87,7 @@ function settingsChange(options: SetOptions) {
     feedUrl: orClear(options.feedUrl),
     feedIntervalSeconds: options.feedInterval,
     feedEnabled: options.feed,
+    feedFullCatalog: options.feedFullCatalog,
     feedHeaders: options.feedHeader && feedHeaderSecrets(options.feedHeader),
   });
   if (parsed.success) return parsed.data;
@@ -161,6 +163,7 @@ export function registerSupplierCommands(program: Command, json: Option): void {
     .option('--feed-url <url>', 'the catalog URL the scheduled tick fetches and imports when it changed')
     .option('--feed-interval <duration>', 'least time between two fetches of the feed (24h, 90m); "" : every tick', durationSeconds)
     .option('--feed <on|off>', 'fetch the feed or not', onOff)
+    .option('--feed-full-catalog <on|off>', 'the feed is the whole catalog: products missing from it are marked discontinued', onOff)
     .option('--feed-header <header=secret>', 'a request header whose value is in that FEED_SECRET_* variable; repeat for several', collect)
     .addOption(json)
     .action(async (code: string, options: SetOptions) => {

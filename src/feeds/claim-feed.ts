@@ -7,12 +7,13 @@ export interface ClaimedFeed {
   supplierCode: string;
   feedUrl: string;
   feedHeaders: FeedHeaderSecrets;
+  feedFullCatalog: boolean;
   feedEtag: string | null;
   feedLastModified: string | null;
   feedContentHash: string | null;
 }
 
-const claimedColumns = `s.id AS "supplierId", s.code AS "supplierCode", s.feed_url AS "feedUrl", s.feed_headers AS "feedHeaders",
+const claimedColumns = `s.id AS "supplierId", s.code AS "supplierCode", s.feed_url AS "feedUrl", s.feed_headers AS "feedHeaders", s.feed_full_catalog AS "feedFullCatalog",
        s.feed_etag AS "feedEtag", s.feed_last_modified AS "feedLastModified", s.feed_content_hash AS "feedContentHash"`;
 
 /**

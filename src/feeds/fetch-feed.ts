@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
 import type { Config } from '../config.ts';
@@ -138,9 +138,11 @@ export function createFeedFetcher(config: Config, options: { resolve?: Resolver 
     const counted = { bytes: 0 };
     const gunzips = [encoding === 'gzip' || encoding === 'x-gzip', gzipFile].filter(Boolean).map(() => createGunzip());
     const wire = capped(response.body, url.href, config.feeds.maxBytes, counted);
-    // compose, not pipe: an error anywhere (the cap, a bad gzip, the deadline) ends the whole chain.
+    // pipeline, not pipe: every stage has an error listener, and an error anywhere (the cap, a bad
+    // gzip, the deadline) destroys the whole chain with it, so reading the last stage throws it.
     // What the gunzips yield is capped at MAX_UPLOAD_BYTES by the spool, as uploads are.
-    const inflated: AsyncIterable<Uint8Array> = gunzips.reduce<Readable>((stream, gunzip) => stream.compose(gunzip), Readable.from(wire));
+    const inflated: AsyncIterable<Uint8Array> =
+      gunzips.length === 0 ? wire : (pipeline([Readable.from(wire), ...gunzips], () => undefined) as unknown as Readable);
     const file = await spoolToTempFile(inflated, config.limits.maxUploadBytes);
     try {
       return {

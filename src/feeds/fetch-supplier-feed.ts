@@ -66,7 +66,12 @@ async function fetchAndRegister(ctx: AppContext, fetcher: FeedFetcher, feed: Cla
       return { ...base, outcome: FeedFetchOutcome.unchanged, reason: 'same_content' };
     }
     try {
-      const { importId } = await registerUpload(ctx, { supplierCode: feed.supplierCode, fileName: fetched.fileName, body: fetched.content });
+      const { importId } = await registerUpload(ctx, {
+        supplierCode: feed.supplierCode,
+        fileName: fetched.fileName,
+        body: fetched.content,
+        fullCatalog: feed.feedFullCatalog,
+      });
       await remember(ctx, feed, fetched);
       return { ...base, outcome: FeedFetchOutcome.imported, importId };
     } catch (error) {

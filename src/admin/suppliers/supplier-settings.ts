@@ -20,6 +20,8 @@ export interface SupplierSettings {
   /** Least seconds between two fetches; null: every tick. */
   feedIntervalSeconds: number | null;
   feedEnabled: boolean;
+  /** The feed is the whole catalog: products it lacks are discontinued (kept, images and all) until they reappear. */
+  feedFullCatalog: boolean;
   /** Request header → the FEED_SECRET_* variable holding its value; the value itself is never stored. */
   feedHeaders: FeedHeaderSecrets;
   /** Last change to format, mapping or base URL: done imports before it no longer count as "the same file". */
@@ -73,6 +75,7 @@ export const supplierSettingsChange = z.strictObject({
   /** A minute at least: the tick runs every two hours, and a feed is a whole catalog. */
   feedIntervalSeconds: z.number().int().min(60).max(366 * 86_400).nullable().optional(),
   feedEnabled: z.boolean().optional(),
+  feedFullCatalog: z.boolean().optional(),
   /** Replaces every header; null removes them all. */
   feedHeaders: feedHeaders.nullable().optional(),
 });
@@ -82,4 +85,5 @@ export type SupplierSettingsChange = z.infer<typeof supplierSettingsChange>;
 export const supplierSettingsColumns = `s.code, s.name, s.format, s.column_mapping AS "columnMapping", s.image_base_url AS "imageBaseUrl",
        s.fetch_limits AS "fetchLimits",
        s.feed_url AS "feedUrl", s.feed_interval_seconds AS "feedIntervalSeconds", s.feed_enabled AS "feedEnabled", s.feed_headers AS "feedHeaders",
+       s.feed_full_catalog AS "feedFullCatalog",
        s.settings_updated_at AS "settingsUpdatedAt", s.created_at AS "createdAt"`;

@@ -44,14 +44,16 @@ export async function updateSupplierSettings(ctx: AppContext, code: string, chan
     else if (value !== undefined) limitsSet[field] = value;
   }
   const { rows } = await ctx.pool.query<SupplierSettings & { created: boolean; settingsChanged: boolean }>(
-    `INSERT INTO suppliers AS s (code, name, format, column_mapping, image_base_url, fetch_limits, feed_url, feed_interval_seconds, feed_enabled, feed_headers)
+    `INSERT INTO suppliers AS s (code, name, format, column_mapping, image_base_url, fetch_limits, feed_url, feed_interval_seconds, feed_enabled, feed_headers,
+                                feed_full_catalog)
      VALUES ($1::text, coalesce($2::text, $1::text), coalesce($3::text, 'auto'), $4::jsonb, $5::text, $8::jsonb,
-             $10::text, $12::integer, coalesce($14::boolean, true), coalesce($15::jsonb, '{}'))
+             $10::text, $12::integer, coalesce($14::boolean, true), coalesce($15::jsonb, '{}'), coalesce($17::boolean, false))
      ON CONFLICT (code) DO UPDATE
         SET name = coalesce($2, s.name),
             feed_url = CASE WHEN $11::boolean THEN $10::text ELSE s.feed_url END,
             feed_interval_seconds = CASE WHEN $13::boolean THEN $12::integer ELSE s.feed_interval_seconds END,
             feed_enabled = coalesce($14::boolean, s.feed_enabled),
+            feed_full_catalog = coalesce($17::boolean, s.feed_full_catalog),
             feed_headers = CASE WHEN $16::boolean THEN coalesce($15::jsonb, '{}') ELSE s.feed_headers END,
             -- A new URL is another file: its validators and hash say nothing about it, and it is due at once.
             feed_etag = CASE WHEN $11::boolean AND $10::text IS DISTINCT FROM s.feed_url THEN NULL ELSE s.feed_etag END,
@@ -84,6 +86,7 @@ export async function updateSupplierSettings(ctx: AppContext, code: string, chan
       change.feedEnabled ?? null,
       change.feedHeaders ? JSON.stringify(change.feedHeaders) : null,
       change.feedHeaders !== undefined,
+      change.feedFullCatalog ?? null,
     ],
   );
   const { created, settingsChanged, ...supplier } = rows[0]!;

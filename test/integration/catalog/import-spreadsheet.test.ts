@@ -57,6 +57,7 @@ describe('importSpreadsheet', () => {
       warnings: 0,
       productsUpserted: 2,
       imagesPending: 5,
+      productsDiscontinued: 0,
     });
     expect((await productsOf('xlsxco')).map(({ sku, title, fields, image_urls }) => ({ sku, title, fields, image_urls }))).toEqual([
       { sku: 'CH-1', title: 'Chair', fields: { Colour: 'oak' }, image_urls: [] },

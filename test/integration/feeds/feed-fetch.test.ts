@@ -168,4 +168,58 @@ describe('supplier feeds fetched by the tick from a fixture feed server', () => 
     await tickAfter(1);
     expect((await getStatus(ctx, { supplier: 'f-500' })).feeds).toMatchObject([{ failuresInRow: 2 }]);
   });
+
+  it('a full-catalog feed discontinues the products it lacks, with the import that removed them, keeps their images, and brings them back', async () => {
+    const catalog = (rows: string[][]) => Buffer.from(buildCsv([['SKU', 'Title', 'Image'], ...rows]));
+    const f = (sku: string) => [sku, `Item ${sku}`, `https://img.example.test/${sku}.jpg`];
+    const serve = (rows: string[][]) => cdn.set('/full/catalog.csv', { body: catalog(rows), contentType: 'text/csv' });
+    const products = async () =>
+      (
+        await ctx.pool.query(
+          `SELECT p.sku, p.discontinued_at IS NOT NULL AS discontinued, p.discontinued_by_import_id AS "by",
+                  (SELECT count(*)::int FROM product_images pi WHERE pi.product_id = p.id) AS images
+             FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE s.code = 'full' ORDER BY p.sku`,
+        )
+      ).rows;
+    serve([f('F1'), f('F2'), f('F3')]);
+    await setFeed('full', '/full/catalog.csv', { feedFullCatalog: true });
+    const first = await tickAfter(1);
+    expect(bySupplier(first.feeds).full).toMatchObject({ outcome: 'imported' });
+    expect(first.imports).toMatchObject([{ status: 'done', productsDiscontinued: 0 }]);
+
+    serve([f('F1'), f('F3')]);
+    const shrunk = await tickAfter(1);
+    const removedBy = (bySupplier(shrunk.feeds).full as { importId: number }).importId;
+    expect(shrunk.imports).toMatchObject([{ importId: removedBy, status: 'done', productsDiscontinued: 1 }]);
+    expect(await products()).toEqual([
+      { sku: 'F1', discontinued: false, by: null, images: 1 },
+      { sku: 'F2', discontinued: true, by: removedBy, images: 1 },
+      { sku: 'F3', discontinued: false, by: null, images: 1 },
+    ]);
+    const { rows } = await ctx.pool.query(`SELECT products_discontinued FROM imports WHERE id = $1`, [removedBy]);
+    expect(rows).toEqual([{ products_discontinued: 1 }]);
+
+    // A row rejected (no SKU here) makes the file's completeness unknowable: nothing is discontinued.
+    serve([f('F1'), ['', 'nameless', '']]);
+    const partial = await tickAfter(1);
+    expect(partial.imports).toMatchObject([{ status: 'done', rowsFailed: 1, productsDiscontinued: 0 }]);
+    expect((await products()).filter((p) => p.discontinued).map((p) => p.sku)).toEqual(['F2']);
+
+    serve([f('F1'), f('F2'), f('F3')]);
+    const back = await tickAfter(1);
+    expect(back.imports).toMatchObject([{ status: 'done', productsDiscontinued: 0 }]);
+    expect((await products()).map((p) => [p.sku, p.discontinued, p.images])).toEqual([
+      ['F1', false, 1],
+      ['F2', false, 1],
+      ['F3', false, 1],
+    ]);
+  });
+
+  it('an upload or a feed that is not a full catalog discontinues nothing', async () => {
+    cdn.set('/acme/catalog.csv', { body: csv([['A1', 'Anvil XL']]), contentType: 'text/csv', requireHeaders: { authorization: 'Bearer acme-s3cr3t' } });
+    const tick = await tickAfter(1);
+    expect(tick.imports.filter((i) => i.status === 'done').map((i) => i.productsDiscontinued)).toEqual([0]);
+    const { rows } = await ctx.pool.query(`SELECT count(*)::int AS n FROM products p JOIN suppliers s ON s.id = p.supplier_id WHERE s.code = 'acme' AND p.discontinued_at IS NOT NULL`);
+    expect(rows).toEqual([{ n: 0 }]);
+  });
 });
