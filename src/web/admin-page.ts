@@ -65,6 +65,8 @@ export function adminPage(options: { maxUploadBytes: number; nonce: string; scri
         <button id="dlq-redrive" type="button">Redrive DLQ</button>
         <h3>Supplier hosts</h3>
         <ul id="hosts-list" class="muted"></ul>
+        <h3>Supplier feeds</h3>
+        <ul id="feeds-list" class="muted"></ul>
       </section>
     </div>
     <section id="preview" class="card" hidden>

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { updateSupplierSettings } from '../../src/admin/suppliers/update-supplier-settings.ts';
 import type { AppContext } from '../../src/context.ts';
 import { type FixtureCdn, startFixtureCdn } from '../../src/local/fixture-cdn.ts';
 import { runLocalWorker } from '../../src/local/local-worker.ts';
@@ -277,5 +278,29 @@ describe('admin page in a real browser', () => {
       );
       return rows.map((row) => [row.sku, row.image_urls.length]);
     }, generous).toEqual([['MB01', 2], ['MB02', 1]]);
+  });
+
+  it("lists each supplier feed with its last fetch, failing feeds first, and Fetch now imports one", { timeout: 240_000 }, async () => {
+    cdn.set('/feeds/catalog.csv', { body: Buffer.from(buildCsv([['SKU', 'Title'], ['FD-1', 'Feed item']])), contentType: 'text/csv' });
+    cdn.setFault('/feeds/broken.csv', 'status500');
+    await updateSupplierSettings(ctx, 'feedco', { feedUrl: cdn.url('/feeds/catalog.csv') });
+    await updateSupplierSettings(ctx, 'brokenfeed', { feedUrl: cdn.url('/feeds/broken.csv') });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${admin.url}/`);
+    await page.fill('#token-input', token);
+    await page.click('#token-form button[type=submit]');
+    await page.waitForSelector('#feeds-list li[data-supplier="feedco"][data-outcome="never"]', generous);
+
+    await page.click('#feeds-list li[data-supplier="brokenfeed"] button');
+    await page.waitForSelector('#message:has-text("brokenfeed: feed failed (http_5xx)")', generous);
+    await page.waitForSelector('#feeds-list li[data-supplier="brokenfeed"][data-outcome="failed"]', generous);
+    expect(await page.locator('#feeds-list li[data-supplier="brokenfeed"]').textContent()).toContain('1 in a row');
+
+    await page.click('#feeds-list li[data-supplier="feedco"] button');
+    await page.waitForSelector('#message:has-text("feedco: feed imported as import #")', generous);
+    await page.waitForSelector('#feeds-list li[data-supplier="feedco"][data-outcome="imported"]', generous);
+    expect(await page.locator('#feeds-list li').evaluateAll((items) => items.map((item) => item.getAttribute('data-supplier')))).toEqual(['brokenfeed', 'feedco']);
+    const { rows } = await ctx.pool.query(`SELECT outcome, import_id IS NOT NULL AS imported FROM feed_fetches f JOIN suppliers s ON s.id = f.supplier_id WHERE s.code = 'feedco'`);
+    expect(rows).toEqual([{ outcome: 'imported', imported: true }]);
   });
 });

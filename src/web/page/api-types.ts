@@ -11,6 +11,7 @@ import type { SupplierSettingsChange } from '../../admin/suppliers/supplier-sett
 import type { SupplierSettingsUpdate } from '../../admin/suppliers/update-supplier-settings.ts';
 import type { UploadResult } from '../../admin/upload-spreadsheet.ts';
 import type { SpreadsheetPreview } from '../../catalog/preview-spreadsheet.ts';
+import type { FeedFetchResult } from '../../feeds/fetch-supplier-feed.ts';
 
 /** A server result as it arrives over JSON: dates are ISO strings. */
 export type Json<T> = T extends Date
@@ -37,3 +38,4 @@ export type SupplierUpdate = Json<SupplierSettingsUpdate>;
 export type SettingsChange = SupplierSettingsChange;
 export type Preview = Json<SpreadsheetPreview>;
 export type Products = Json<ProductPage>;
+export type FeedFetch = Json<FeedFetchResult>;

@@ -6,6 +6,7 @@ import { renderImports } from './imports-table.ts';
 import { changedEvent, say } from './message.ts';
 import { refreshProducts, wireProductsView } from './products-view.ts';
 import { renderSchedule, renderStatus, wireQueueAndScheduleButtons } from './queues-and-schedule.ts';
+import { renderFeeds, wireFeedButtons } from './supplier-feeds.ts';
 import { renderSuppliers, wireSupplierForm } from './supplier-settings.ts';
 import { wireUploadForm } from './upload-form.ts';
 
@@ -27,6 +28,7 @@ async function refresh(): Promise<void> {
   renderImports(imports);
   renderFailures(groups);
   renderStatus(status);
+  renderFeeds(status.feeds);
   renderSchedule(schedule);
   byId('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
 }
@@ -82,6 +84,7 @@ document.addEventListener(changedEvent, () => {
 wireUploadForm(Number(document.body.dataset.maxUploadBytes));
 wireSupplierForm();
 wireQueueAndScheduleButtons();
+wireFeedButtons();
 wireProductsView(reportError);
 
 if (token.get()) signIn();
