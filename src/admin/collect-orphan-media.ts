@@ -57,7 +57,7 @@ async function pruneUnlinkedSources(ctx: AppContext, cutoff: Date, dryRun: boole
 /**
  * Deletes image sources no product links any more (the supplier changed or removed the URL), then
  * the WebP objects no source refers to. Content keys are shared, so an object is an orphan only when
- * no source at all has its key.
+ * no source at all has its key, as its full WebP or as one of its sizes.
  * Objects younger than `graceSeconds` are kept: a worker uploads before it commits the row, so a
  * fresh object may belong to an image still being recorded. Defaults to twice the processing lease.
  * Each object is looked at again right before its delete; a re-upload in the milliseconds between
@@ -85,11 +85,15 @@ export async function collectOrphanMedia(
     result.scanned += page.KeyCount ?? 0;
     if (old.length === 0) continue;
     const keys = old.map((o) => o.Key!);
-    const { rows } = await ctx.pool.query<{ s3_key: string }>(
-      `SELECT DISTINCT s3_key FROM image_sources WHERE s3_key = ANY($1::text[])`,
+    // A key is referenced as a source's full WebP (`s3_key`, one pass for the page, as before) or as
+    // one of its sizes (`variants`, a GIN index probe per key); sources from before sizes have only `s3_key`.
+    const { rows } = await ctx.pool.query<{ key: string }>(
+      `SELECT k.key FROM unnest($1::text[]) AS k(key)
+        WHERE k.key IN (SELECT s.s3_key FROM image_sources s WHERE s.s3_key = ANY($1::text[]))
+           OR EXISTS (SELECT 1 FROM image_sources s WHERE s.variants @> jsonb_build_array(jsonb_build_object('key', k.key)))`,
       [keys],
     );
-    const referenced = new Set(rows.map((r) => r.s3_key));
+    const referenced = new Set(rows.map((r) => r.key));
     const orphans = keys.filter((key) => !referenced.has(key));
     result.orphans += orphans.length;
     result.examples.push(...orphans.slice(0, 5 - result.examples.length));

@@ -18,6 +18,13 @@ export interface GalleryImage {
   width: number | null;
   height: number | null;
   bytes: number | null;
+  /** ThumbHash of the picture, base64: a blurred preview to show while the WebP loads (null before sizes existed). */
+  placeholder: string | null;
+  /**
+   * Every WebP size for a srcset, widths ascending, the full one (`url`) last. A source converted
+   * before sizes existed lists its full WebP alone; one without a WebP, none.
+   */
+  variants: Array<{ url: string; width: number }>;
   /** The original as downloaded, before conversion (null for sources converted before it was recorded). */
   originalWidth: number | null;
   originalHeight: number | null;
@@ -95,7 +102,8 @@ const stateConditions: Record<GalleryState, string> = {
 
 /**
  * One page of products with their fields, WebP URLs and gallery (each link's source: state, error,
- * WebP and original sizes), filtered by supplier, import, SKU/title and image state.
+ * WebP and original sizes, the WebP's sizes for a srcset and its placeholder), filtered by supplier,
+ * import, SKU/title and image state.
  * Keyset pagination over the (supplier, sku) unique index: a page costs its own rows whatever the
  * catalog's size, and `after` (the previous page's `next`) continues where it stopped. The search
  * is `ILIKE '%q%'` on SKU and title, answered by one trigram index over both (migrations/0012).
@@ -132,7 +140,13 @@ export async function listProducts(ctx: AppContext, filter: ProductFilter = {}):
                 coalesce(json_agg(json_build_object(
                   'position', pi.position, 'sourceId', src.id, 'sourceUrl', src.source_url, 'status', src.status,
                   'errorKind', src.error_kind, 'error', src.last_error, 'url', src.url,
-                  'width', src.width, 'height', src.height, 'bytes', src.bytes,
+                  'width', src.width, 'height', src.height, 'bytes', src.bytes, 'placeholder', src.placeholder,
+                  'variants', CASE
+                    WHEN src.variants IS NOT NULL THEN (
+                      SELECT json_agg(json_build_object('url', v.value->>'url', 'width', (v.value->>'width')::int) ORDER BY v.n)
+                        FROM jsonb_array_elements(src.variants) WITH ORDINALITY AS v(value, n))
+                    WHEN src.url IS NOT NULL THEN json_build_array(json_build_object('url', src.url, 'width', src.width))
+                    ELSE '[]'::json END,
                   'originalWidth', src.original_width, 'originalHeight', src.original_height, 'originalBytes', src.original_bytes
                 ) ORDER BY pi.position), '[]') AS gallery
            FROM product_images pi JOIN image_sources src ON src.id = pi.source_id

@@ -1,4 +1,5 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
+import { rgbaToThumbHash } from 'thumbhash';
 import type { Config } from '../config.ts';
 import { ErrorKind, ImageError } from './errors.ts';
 import { SniffedFormat, sniffImageFormat } from './sniff.ts';
@@ -6,11 +7,21 @@ import { SniffedFormat, sniffImageFormat } from './sniff.ts';
 /** What conversion needs from `config.image`. */
 export type ImageConfig = Config['image'];
 
-export interface ConvertedImage {
+/** One WebP of the image at one size. */
+export interface Rendition {
   data: Buffer;
-  /** Dimensions of the WebP, after orientation and resizing. */
   width: number;
   height: number;
+}
+
+export interface ConvertedImage extends Rendition {
+  /**
+   * Every size, widths ascending: one per `IMAGE_WIDTHS` narrower than the full image (never enlarged),
+   * then the full image itself (the same bytes as `data`).
+   */
+  renditions: Rendition[];
+  /** ThumbHash of the image, base64: a ~25-byte blurred preview that keeps aspect ratio and alpha. */
+  placeholder: string;
   /** The real input format, from its bytes. */
   sourceFormat: SniffedFormat;
   /** Dimensions of the input as stored (before orientation and resizing). */
@@ -43,8 +54,24 @@ function classifySharpError(error: unknown, format: SniffedFormat): ImageError {
   return new ImageError(ErrorKind.undecodable, `${format} could not be decoded: ${message}`, { cause: error });
 }
 
+/** ThumbHash works on at most 100×100 pixels. */
+const THUMBHASH_MAX = 100;
+
+async function thumbHashOf(pixels: Sharp): Promise<string> {
+  const { data, info } = await pixels
+    .resize({ width: THUMBHASH_MAX, height: THUMBHASH_MAX, fit: 'inside' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString('base64');
+}
+
 /**
- * Converts downloaded bytes to a WebP no larger than `maxDimension` on either side.
+ * Converts downloaded bytes to WebPs: the full image no larger than `maxDimension` on either side,
+ * and one narrower rendition per configured width below the full width, plus a ThumbHash placeholder.
+ * The input is decoded once, to raw pixels at the full size, and every output is made from them:
+ * cheaper than a sharp `clone()` or a pipeline per size, which each decode the input again
+ * (measured in docs/performance.md).
  * The format comes from the bytes, never the Content-Type. Orientation is applied from EXIF and
  * all metadata dropped; CMYK and 16-bit inputs come out as 8-bit sRGB, alpha is kept;
  * animated GIF/WebP keep their first frame only (product images are stills).
@@ -64,7 +91,7 @@ export async function convertToWebp(input: Buffer, imageConfig: ImageConfig): Pr
         `${sourceFormat} is ${width}×${height} (${width * height} pixels), over the limit of ${imageConfig.maxPixels}`,
       );
     }
-    const { data, info } = await sharp(input, options)
+    const full = await sharp(input, options)
       .rotate()
       .resize({
         width: imageConfig.maxDimension,
@@ -73,11 +100,23 @@ export async function convertToWebp(input: Buffer, imageConfig: ImageConfig): Pr
         withoutEnlargement: true,
       })
       .toColourspace('srgb')
-      // Effort 2 instead of libwebp's default 4: half the CPU for ~5% more bytes at the same quality
-      // (measured by `npm run bench`, see docs/performance.md); WEBP_EFFORT buys the bytes back.
-      .webp({ quality: imageConfig.quality, effort: imageConfig.effort })
+      .raw()
       .toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height, sourceFormat, original: { width, height } };
+    const { width: fullWidth, channels } = full.info;
+    const pixels = () => sharp(full.data, { raw: { width: fullWidth, height: full.info.height, channels } });
+    // Effort 2 instead of libwebp's default 4: half the CPU for ~5% more bytes at the same quality
+    // (measured by `npm run bench`, see docs/performance.md); WEBP_EFFORT buys the bytes back.
+    const encode = async (image: Sharp): Promise<Rendition> => {
+      const { data, info } = await image.webp({ quality: imageConfig.quality, effort: imageConfig.effort }).toBuffer({ resolveWithObject: true });
+      return { data, width: info.width, height: info.height };
+    };
+    const narrower = imageConfig.widths.filter((w) => w < fullWidth);
+    const [renditions, placeholder] = await Promise.all([
+      Promise.all([...narrower.map((w) => encode(pixels().resize({ width: w }))), encode(pixels())]),
+      thumbHashOf(pixels()),
+    ]);
+    const largest = renditions.at(-1)!;
+    return { ...largest, renditions, placeholder, sourceFormat, original: { width, height } };
   } catch (error) {
     throw error instanceof ImageError ? error : classifySharpError(error, sourceFormat);
   }

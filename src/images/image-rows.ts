@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Db } from '../db/client.ts';
+import type { StoredRendition } from '../db/schema.ts';
 import { refreshImageUrls } from '../db/refresh-image-urls.ts';
 
 export type ClaimResult =
@@ -145,13 +146,18 @@ export type SourceResult =
       /** The downloaded original, before conversion (the products view shows both). */
       original?: { width: number; height: number; bytes: number };
       contentHash: string;
+      /** Every WebP size, widths ascending, the full one (`s3Key`) last. */
+      variants: StoredRendition[];
+      /** ThumbHash, base64. */
+      placeholder: string;
       etag: string | undefined;
       lastModified: string | undefined;
     }
   | { notModified: true };
 
 /**
- * Records the finished sources of one worker batch in one transaction: each source done, and the
+ * Records the finished sources of one worker batch in one transaction: each source done with its
+ * WebP sizes and placeholder (replaced whole, so a redelivery of the same bytes writes the same list), and the
  * `image_urls` of every product that links a source with a new WebP, so a product never lists a URL
  * whose source is not done. Returns the ids recorded; a claim that was fenced off (its token is no
  * longer the row's) is left out. A 304 only moves `checked_at`.
@@ -184,6 +190,7 @@ export async function markSourcesDone(
              original_width = coalesce(t.original_width, s.original_width), original_height = coalesce(t.original_height, s.original_height),
              original_bytes = coalesce(t.original_bytes, s.original_bytes),
              content_hash = coalesce(t.content_hash, s.content_hash),
+             variants = coalesce(t.variants, s.variants), placeholder = coalesce(t.placeholder, s.placeholder),
              source_etag = CASE WHEN t.not_modified THEN s.source_etag ELSE t.etag END,
              source_last_modified = CASE WHEN t.not_modified THEN s.source_last_modified ELSE t.last_modified END
         FROM unnest(${sql.param(finished.map((f) => f.claim.sourceId))}::bigint[],
@@ -194,8 +201,10 @@ export async function markSourcesDone(
                     ${sql.param(field((r) => r.bytes))}::int[], ${sql.param(field((r) => r.contentHash))}::text[],
                     ${sql.param(field((r) => r.original?.width ?? null))}::int[], ${sql.param(field((r) => r.original?.height ?? null))}::int[],
                     ${sql.param(field((r) => r.original?.bytes ?? null))}::int[],
-                    ${sql.param(field((r) => r.etag ?? null))}::text[], ${sql.param(field((r) => r.lastModified ?? null))}::text[])
-             AS t(id, attempt, not_modified, s3_key, url, width, height, bytes, content_hash, original_width, original_height, original_bytes, etag, last_modified)
+                    ${sql.param(field((r) => r.etag ?? null))}::text[], ${sql.param(field((r) => r.lastModified ?? null))}::text[],
+                    ${sql.param(field((r) => JSON.stringify(r.variants)))}::jsonb[], ${sql.param(field((r) => r.placeholder))}::text[])
+             AS t(id, attempt, not_modified, s3_key, url, width, height, bytes, content_hash, original_width, original_height, original_bytes,
+                  etag, last_modified, variants, placeholder)
        WHERE s.id = t.id AND s.status = 'processing' AND s.attempts = t.attempt
    RETURNING s.id, NOT t.not_modified AS new_webp`);
     const withNewWebp = rows.filter((row) => row.new_webp).map((row) => Number(row.id));

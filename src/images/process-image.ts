@@ -111,19 +111,29 @@ async function fetchConvertStore(
     if (downloaded.notModified) return { ok: true, result: { notModified: true }, stats: { bytesIn: 0, bytesOut: 0, downloadMs, convertMs: 0 } };
     const webp = await convertToWebp(downloaded.body, ctx.config.image);
     const convertMs = performance.now() - downloadedAt;
-    const stored = await storeWebp(ctx.s3, ctx.config, webp.data);
+    const stored = await Promise.all(webp.renditions.map((r) => storeWebp(ctx.s3, ctx.config, r.data)));
+    const variants = webp.renditions.map((r, i) => ({
+      key: stored[i]!.key,
+      url: publicUrlFor(ctx.config, stored[i]!.key),
+      width: r.width,
+      height: r.height,
+      bytes: r.data.length,
+    }));
+    const full = variants.at(-1)!;
     const result: SourceResult = {
-      s3Key: stored.key,
-      url: publicUrlFor(ctx.config, stored.key),
-      width: webp.width,
-      height: webp.height,
-      bytes: webp.data.length,
+      s3Key: full.key,
+      url: full.url,
+      width: full.width,
+      height: full.height,
+      bytes: full.bytes,
       original: { ...webp.original, bytes: downloaded.body.length },
-      contentHash: stored.contentHash,
+      contentHash: stored.at(-1)!.contentHash,
+      variants,
+      placeholder: webp.placeholder,
       etag: downloaded.etag,
       lastModified: downloaded.lastModified,
     };
-    return { ok: true, result, stats: { bytesIn: downloaded.body.length, bytesOut: webp.data.length, downloadMs, convertMs } };
+    return { ok: true, result, stats: { bytesIn: downloaded.body.length, bytesOut: variants.reduce((sum, v) => sum + v.bytes, 0), downloadMs, convertMs } };
   } catch (error) {
     return { ok: false, error };
   }

@@ -32,8 +32,9 @@ async function listMediaKeys(ctx: AppContext): Promise<Set<string>> {
  * - every image source is done or failed; a failed one has an error kind and a message;
  * - a done source has its s3_key and url, and its object exists (as does the object of a failed
  *   source that keeps the WebP of an earlier success);
- * - the bucket holds exactly the distinct s3_keys of the sources (keys are content addressed, so two
- *   sources may share one object);
+ * - every size a source lists (`variants`) exists, and a done source lists its full WebP last;
+ * - the bucket holds exactly the distinct s3_keys and variant keys of the sources (keys are content
+ *   addressed, so two sources may share one object);
  * - every product's image_urls is the WebP URLs of the sources it links, in position order, each
  *   once (at its first position), each pointing at an object that exists;
  * - the counts the triggers kept (image_counts, product_counts) are the counts from scratch.
@@ -49,7 +50,8 @@ export async function checkPipelineInvariants(ctx: AppContext): Promise<Invarian
     last_error: string | null;
     s3_key: string | null;
     url: string | null;
-  }>(`SELECT id, status, error_kind, last_error, s3_key, url FROM image_sources ORDER BY id`);
+    variants: Array<{ key: string }> | null;
+  }>(`SELECT id, status, error_kind, last_error, s3_key, url, variants FROM image_sources ORDER BY id`);
   const { rows: links } = await ctx.pool.query<{ product_id: string; position: number; source_id: string }>(
     `SELECT product_id, position, source_id FROM product_images ORDER BY product_id, position`,
   );
@@ -77,6 +79,16 @@ export async function checkPipelineInvariants(ctx: AppContext): Promise<Invarian
       ownedKeys.add(source.s3_key);
       if (!keys.has(source.s3_key)) {
         problems.push(`source ${id} is ${source.status} but its object ${source.s3_key} is missing`);
+        lost.add(id);
+      }
+    }
+    if (source.status === 'done' && source.variants?.at(-1)?.key !== source.s3_key) {
+      problems.push(`source ${id} is done but its sizes do not end with its full WebP ${source.s3_key}`);
+    }
+    for (const { key } of source.variants ?? []) {
+      ownedKeys.add(key);
+      if (!keys.has(key)) {
+        problems.push(`source ${id} is ${source.status} but the object ${key} of one of its sizes is missing`);
         lost.add(id);
       }
     }

@@ -96,8 +96,15 @@ describe('pipeline: spreadsheet → tick → worker → WebP in S3 → URLs on p
     }
     expect(products.find((p) => p.sku === 'N-4')?.imageUrls).toHaveLength(1);
     expect(Math.max(...rows.map((r) => r.width))).toBe(800);
-    // The same picture offered by two suppliers is stored once.
-    expect(await mediaObjectCount(ctx)).toBe(10);
+    // The same picture offered by two suppliers is stored once: 10 distinct pictures, each with its
+    // sizes (one object per size, content addressed).
+    const { rows: stored } = await ctx.pool.query<{ pictures: number; objects: number }>(
+      `SELECT count(DISTINCT s3_key)::int AS pictures, count(DISTINCT v->>'key')::int AS objects
+         FROM image_sources, jsonb_array_elements(variants) v WHERE status = 'done'`,
+    );
+    expect(stored[0]!.pictures).toBe(10);
+    expect(stored[0]!.objects).toBeGreaterThan(10);
+    expect(await mediaObjectCount(ctx)).toBe(stored[0]!.objects);
     const first = await fetch(products[0]!.imageUrls[0]!);
     expect((await sharp(Buffer.from(await first.arrayBuffer())).metadata()).format).toBe('webp');
     await assertPipelineInvariants(ctx);

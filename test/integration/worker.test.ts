@@ -120,7 +120,10 @@ describe('worker: queue → fetch → WebP in S3 → URLs on the product', () =>
     const after = await mediaKeys(ctx);
     const row = await imageRow(ctx, imageId);
     expect(row.status).toBe('done');
-    expect(after.filter((k) => !before.includes(k))).toEqual([row.s3_key]);
+    // One object per size (320 px and the full 512 px), whichever delivery wrote them.
+    expect(row.variants.map((v: { width: number }) => v.width)).toEqual([320, 512]);
+    expect(after.filter((k) => !before.includes(k)).sort()).toEqual(row.variants.map((v: { key: string }) => v.key).sort());
+    expect(row.variants.at(-1).key).toBe(row.s3_key);
     expect(await productImageUrls(ctx, productId)).toEqual([row.url]);
     expect(cdn.hits('/twice.jpg')).toBeLessThanOrEqual(3);
     // Delivered again later: nothing downloaded, nothing written.

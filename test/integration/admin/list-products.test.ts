@@ -76,12 +76,23 @@ describe('GET /api/products: the catalog with galleries, filtered and paged', ()
     expect(first!.bytes).toBeGreaterThan(0);
     expect(first!.url).toMatch(/\.webp$/);
     expect(lamp!.imageUrls).toEqual([first!.url]);
+    // 320 px wide: no IMAGE_WIDTHS size below it, so the srcset lists the full WebP alone; and a placeholder.
+    expect(first!.variants).toEqual([{ url: first!.url, width: 320 }]);
+    expect(first!.placeholder).toMatch(/^[A-Za-z0-9+/]{20,}={0,2}$/);
 
     expect(kettle!.gallery.map((g) => [g.position, g.status, g.errorKind])).toEqual([
       [1, 'done', null],
       [2, 'failed', 'http_4xx'],
     ]);
-    expect(kettle!.gallery[1]).toMatchObject({ sourceUrl: cdn.url('/missing.jpg'), url: null, width: null, originalBytes: null, error: expect.stringContaining('404') });
+    expect(kettle!.gallery[1]).toMatchObject({
+      sourceUrl: cdn.url('/missing.jpg'),
+      url: null,
+      width: null,
+      originalBytes: null,
+      placeholder: null,
+      variants: [],
+      error: expect.stringContaining('404'),
+    });
     expect(mug).toMatchObject({ gallery: [], images: { total: 0, done: 0, failed: 0 } });
   });
 

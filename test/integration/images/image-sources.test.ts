@@ -182,7 +182,18 @@ describe('fencing and locks', () => {
     const third = await claim();
     expect(third).toMatchObject({ claimed: true, attempts: 3 });
 
-    const stalePicture = { s3Key: 'stale', url: 'https://media.test/stale.webp', width: 1, height: 1, bytes: 1, contentHash: 'x', etag: undefined, lastModified: undefined };
+    const stalePicture = {
+      s3Key: 'stale',
+      url: 'https://media.test/stale.webp',
+      width: 1,
+      height: 1,
+      bytes: 1,
+      contentHash: 'x',
+      etag: undefined,
+      lastModified: undefined,
+      variants: [{ key: 'stale', url: 'https://media.test/stale.webp', width: 1, height: 1, bytes: 1 }],
+      placeholder: 'AAAA',
+    };
     const written = await markSourcesDone(ctx.db, [{ claim: { sourceId: id, sourceUrl: url, attempt: 1 }, result: stalePicture }]);
     expect(written).toEqual(new Set());
     expect(await source(url)).toMatchObject({ status: 'processing', attempts: 3, url: null });
