@@ -18,7 +18,8 @@ export interface FeedFetchOptions {
 /**
  * The tick's first step: fetches every due supplier feed (see `claimDueFeed`) and registers the new
  * bodies as imports, which the same tick then imports. A feed that fails is recorded and the others
- * go on; it is due again after its interval.
+ * go on; it is due again at the next tick. Past `deadline` no feed is claimed, and a fetch under way
+ * is abandoned (recorded as a timeout), so the tick still has time to import.
  */
 export async function fetchDueFeeds(ctx: AppContext, options: FeedFetchOptions = {}): Promise<FeedFetchResult[]> {
   const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
@@ -32,7 +33,7 @@ export async function fetchDueFeeds(ctx: AppContext, options: FeedFetchOptions =
       const feed = await claimDueFeed(ctx.pool, ctx.now(), leaseSeconds, fetched);
       if (!feed) return;
       fetched.push(feed.supplierId);
-      results.push(await fetchSupplierFeed(ctx, fetcher, feed));
+      results.push(await fetchSupplierFeed(ctx, fetcher, feed, { deadline: options.deadline }));
     }
   };
   try {

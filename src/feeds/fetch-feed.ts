@@ -39,9 +39,16 @@ export interface FeedNotModified {
   finalUrl: string;
 }
 
+export interface FeedRequest {
+  headers: Record<string, string>;
+  validators: FeedValidators;
+  /** Epoch ms at which the tick must stop: the fetch is abandoned then, even within FEED_RESPONSE_TIMEOUT_MS. */
+  deadline?: number;
+}
+
 export interface FeedFetcher {
   /** @throws FeedError with the kind admins see. */
-  fetch(url: string, request: { headers: Record<string, string>; validators: FeedValidators }): Promise<FetchedFeed | FeedNotModified>;
+  fetch(url: string, request: FeedRequest): Promise<FetchedFeed | FeedNotModified>;
   close(): Promise<void>;
 }
 
@@ -52,13 +59,16 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
   return Array.isArray(value) ? value[0] : value;
 }
 
-function asFeedError(url: string, error: unknown, config: Config, deadline: AbortSignal): FeedError {
+function asFeedError(url: string, error: unknown, config: Config, deadline: AbortSignal, tickDeadline: AbortSignal | undefined): FeedError {
   if (error instanceof FeedError) return error;
   // The address guard speaks ImageError; its kinds (bad_url, blocked_address) are ours too.
   if (error instanceof ImageError) return new FeedError(error.kind as FeedErrorKind, error.message, { cause: error });
   if (error instanceof CatalogError) return new FeedError(FeedErrorKind.tooLarge, `${url}: ${error.message}`, { cause: error });
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
+  if (tickDeadline?.aborted) {
+    return new FeedError(FeedErrorKind.timeout, `${url}: not complete when the tick's time ran out; fetched again by the next tick`, { cause: error });
+  }
   if (deadline.aborted) {
     return new FeedError(FeedErrorKind.timeout, `${url}: no complete response within ${config.feeds.responseTimeoutMs} ms (FEED_RESPONSE_TIMEOUT_MS)`, { cause: error });
   }
@@ -162,10 +172,12 @@ export function createFeedFetcher(config: Config, options: { resolve?: Resolver 
     }
   }
 
-  async function fetchFeed(url: string, request: { headers: Record<string, string>; validators: FeedValidators }): Promise<FetchedFeed | FeedNotModified> {
+  async function fetchFeed(url: string, request: FeedRequest): Promise<FetchedFeed | FeedNotModified> {
     const first = checkUrl(url, config.fetch);
     let current = first;
-    const deadline = AbortSignal.timeout(config.feeds.responseTimeoutMs);
+    const ownDeadline = AbortSignal.timeout(config.feeds.responseTimeoutMs);
+    const tickDeadline = request.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, request.deadline - Date.now()));
+    const deadline = tickDeadline ? AbortSignal.any([ownDeadline, tickDeadline]) : ownDeadline;
     for (let redirects = 0; ; redirects++) {
       const secretHeaders = current.origin === first.origin ? request.headers : {};
       try {
@@ -205,7 +217,7 @@ export function createFeedFetcher(config: Config, options: { resolve?: Resolver 
         }
         return await body(current, response);
       } catch (error) {
-        throw asFeedError(current.href, error, config, deadline);
+        throw asFeedError(current.href, error, config, deadline, tickDeadline);
       }
     }
   }

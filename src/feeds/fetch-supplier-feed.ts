@@ -47,12 +47,13 @@ async function remember(ctx: AppContext, feed: ClaimedFeed, fetched: FetchedFeed
   );
 }
 
-async function fetchAndRegister(ctx: AppContext, fetcher: FeedFetcher, feed: ClaimedFeed): Promise<Ending> {
+async function fetchAndRegister(ctx: AppContext, fetcher: FeedFetcher, feed: ClaimedFeed, deadline: number | undefined): Promise<Ending> {
   let fetched: FetchedFeed | FeedNotModified;
   try {
     fetched = await fetcher.fetch(feed.feedUrl, {
       headers: requestHeaders(ctx, feed),
       validators: { etag: feed.feedEtag, lastModified: feed.feedLastModified },
+      deadline,
     });
   } catch (error) {
     const failure = error instanceof FeedError ? error : new FeedError(FeedErrorKind.network, `${feed.feedUrl}: ${String(error)}`, { cause: error });
@@ -89,12 +90,20 @@ async function fetchAndRegister(ctx: AppContext, fetcher: FeedFetcher, feed: Cla
  * Fetches one claimed feed (a conditional GET with the validators of the last body), and registers
  * the body as an import only when it is new: a 304, or the same SHA-256 as the last body, is
  * `unchanged`. Every ending, failures included, is recorded in `feed_fetches` and returned; only the
- * database failing to record it throws.
+ * database failing to record it throws. A failure makes the feed due again at once.
  */
-export async function fetchSupplierFeed(ctx: AppContext, fetcher: FeedFetcher, feed: ClaimedFeed): Promise<FeedFetchResult> {
+export async function fetchSupplierFeed(
+  ctx: AppContext,
+  fetcher: FeedFetcher,
+  feed: ClaimedFeed,
+  options: { /** Epoch ms: the tick's deadline, past which the fetch is abandoned. */ deadline?: number } = {},
+): Promise<FeedFetchResult> {
   const startedAt = ctx.now();
   const started = performance.now();
-  const ending = await fetchAndRegister(ctx, fetcher, feed);
+  const ending = await fetchAndRegister(ctx, fetcher, feed, options.deadline);
+  // A failed fetch is due again at the next tick, not a whole interval later: a daily feed that
+  // answered 503 once is not left a day behind.
+  if (ending.outcome === FeedFetchOutcome.failed) await ctx.pool.query(`UPDATE suppliers SET feed_fetched_at = NULL WHERE id = $1`, [feed.supplierId]);
   const durationMs = Math.round(performance.now() - started);
   const { rows } = await ctx.pool.query<{ id: string }>(
     `INSERT INTO feed_fetches (supplier_id, url, started_at, duration_ms, outcome, http_status, bytes, import_id, error_kind, error)

@@ -4,8 +4,10 @@ import { getStatus } from '../../../src/admin/status.ts';
 import { updateSupplierSettings } from '../../../src/admin/suppliers/update-supplier-settings.ts';
 import type { AppContext } from '../../../src/context.ts';
 import type { SupplierSettingsChange } from '../../../src/admin/suppliers/supplier-settings.ts';
+import { claimFeedOf } from '../../../src/feeds/claim-feed.ts';
 import { fetchFeedNow } from '../../../src/feeds/fetch-due-feeds.ts';
-import type { FeedFetchResult } from '../../../src/feeds/fetch-supplier-feed.ts';
+import { createFeedFetcher } from '../../../src/feeds/fetch-feed.ts';
+import { type FeedFetchResult, fetchSupplierFeed } from '../../../src/feeds/fetch-supplier-feed.ts';
 import { FaultMode, type FixtureCdn, startFixtureCdn } from '../../../src/local/fixture-cdn.ts';
 import { runTick } from '../../../src/scheduled/run-tick.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
@@ -128,6 +130,20 @@ describe('supplier feeds fetched by the tick from a fixture feed server', () => 
     expect(rows).toEqual([{ file_name: 'file.csv' }]);
   });
 
+  it('abandons a fetch at the tick deadline and records it as a timeout', async () => {
+    cdn.setFault('/late/catalog.csv', FaultMode.slowDrip);
+    await setFeed('late', '/late/catalog.csv');
+    const feed = await claimFeedOf(ctx.pool, 'late', new Date(clock));
+    const fetcher = createFeedFetcher(ctx.config);
+    try {
+      const result = await fetchSupplierFeed(ctx, fetcher, feed!, { deadline: Date.now() + 100 });
+      expect(result).toMatchObject({ outcome: 'failed', errorKind: 'timeout', error: expect.stringContaining("the tick's time ran out") });
+    } finally {
+      await fetcher.close();
+    }
+    await updateSupplierSettings(ctx, 'late', { feedEnabled: false });
+  });
+
   it('records a failing feed with its kind, shows it in status, and still imports the other suppliers', async () => {
     cdn.setFault('/bad/500.csv', FaultMode.status500);
     cdn.setFault('/bad/slow.csv', FaultMode.timeout);
@@ -165,7 +181,10 @@ describe('supplier feeds fetched by the tick from a fixture feed server', () => 
     const failing = status.feeds.map((f) => f.lastFetch?.outcome === 'failed');
     expect(failing).toEqual([...failing].sort((a, b) => Number(b) - Number(a))); // failing feeds first
 
-    await tickAfter(1);
+    // A failed feed is due again at the next tick, however long its interval; one that worked is not.
+    const retried = bySupplier(await tickAfter(0).then((t) => t.feeds));
+    expect(retried).toHaveProperty('f-500');
+    expect(retried).not.toHaveProperty('good');
     expect((await getStatus(ctx, { supplier: 'f-500' })).feeds).toMatchObject([{ failuresInRow: 2 }]);
   });
 
