@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { lazyLambdaContext } from '../src/lambda-context.ts';
+import { publishTickMetrics } from '../src/observability/tick-metrics.ts';
 import { runTick, RunTrigger, type TickSummary } from '../src/scheduled/run-tick.ts';
 
 const ready = lazyLambdaContext('catalog-importer-scheduled', (ctx) => ctx);
@@ -14,5 +15,7 @@ export async function handler(
 ): Promise<TickSummary> {
   const ctx = await ready();
   const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS : undefined;
-  return runTick(ctx, event?.trigger === RunTrigger.manual ? RunTrigger.manual : RunTrigger.schedule, { deadline });
+  const summary = await runTick(ctx, event?.trigger === RunTrigger.manual ? RunTrigger.manual : RunTrigger.schedule, { deadline });
+  publishTickMetrics(summary);
+  return summary;
 }

@@ -291,6 +291,13 @@ describe('CloudFormation template', () => {
     for (const alarm of [dlq!, age!]) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
   });
 
+  test('an alarm watches failed supplier feed fetches, as the scheduled handler publishes them', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    const feeds = alarms.find((alarm) => alarm.MetricName === 'FeedFetchesFailed');
+    expect(feeds).toMatchObject({ Namespace: 'CatalogImporter', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [{ Ref: 'AlarmTopic' }] });
+    expect(feeds!.Dimensions).toEqual([{ Name: 'service', Value: 'scheduled' }]);
+  });
+
   test('buckets block public access; uploads expire; media is read only through CloudFront', () => {
     for (const bucket of ['MediaBucket', 'UploadsBucket']) {
       expect(resources[bucket]!.Properties.PublicAccessBlockConfiguration).toEqual({
