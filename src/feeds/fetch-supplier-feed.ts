@@ -6,26 +6,18 @@ import type { ClaimedFeed } from './claim-feed.ts';
 import { FeedError, FeedErrorKind } from './errors.ts';
 import type { FeedFetcher, FetchedFeed, FeedNotModified } from './fetch-feed.ts';
 
-/** How one fetch of a supplier's feed ended, as recorded in `feed_fetches` (row `fetchId`). */
-export type FeedFetchResult = {
-  fetchId: number;
-  supplier: string;
-  url: string;
+/** How a fetch ended, before it is recorded. */
+type Ending = {
   httpStatus: number | null;
   bytes: number | null;
-  durationMs: number;
 } & (
   | { outcome: typeof FeedFetchOutcome.imported; importId: number }
   | { outcome: typeof FeedFetchOutcome.unchanged; reason: 'not_modified' | 'same_content' }
   | { outcome: typeof FeedFetchOutcome.failed; errorKind: string; error: string }
 );
 
-type Ending = Pick<FeedFetchResult, 'httpStatus' | 'bytes'> &
-  (
-    | { outcome: typeof FeedFetchOutcome.imported; importId: number }
-    | { outcome: typeof FeedFetchOutcome.unchanged; reason: 'not_modified' | 'same_content' }
-    | { outcome: typeof FeedFetchOutcome.failed; errorKind: string; error: string }
-  );
+/** How one fetch of a supplier's feed ended, as recorded in `feed_fetches` (row `fetchId`). */
+export type FeedFetchResult = { fetchId: number; supplier: string; url: string; durationMs: number } & Ending;
 
 /** The secret headers' values, from the FEED_SECRET_* variables they name. */
 function requestHeaders(ctx: AppContext, feed: ClaimedFeed): Record<string, string> {

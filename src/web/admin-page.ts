@@ -102,6 +102,10 @@ export function adminPage(options: { maxUploadBytes: number; nonce: string; scri
         <label>Title column <input id="supplier-title" name="title" placeholder="(guessed)"></label>
         <label>Image columns, one per line <textarea id="supplier-images" name="images" rows="2" placeholder="(guessed)"></textarea></label>
         <label class="wide">Image base URL, for relative image paths <input id="supplier-base-url" name="imageBaseUrl" type="url" placeholder="https://shop.example.com/media/catalog/product"></label>
+        <label class="wide">Feed URL, fetched by the schedule (docs/feeds.md) <input id="supplier-feed-url" name="feedUrl" type="url" placeholder="(none: files are uploaded)"></label>
+        <label>Fetch at most every … hours <input id="supplier-feed-interval" name="feedInterval" type="number" min="1" step="1" placeholder="(every run)"></label>
+        <label class="inline"><input id="supplier-feed-enabled" name="feedEnabled" type="checkbox" checked> feed on</label>
+        <label class="inline"><input id="supplier-feed-full" name="feedFullCatalog" type="checkbox"> full catalog: discontinue what the feed lacks</label>
         <div class="buttons wide"><button id="supplier-save" type="submit">Save settings</button></div>
       </form>
     </section>

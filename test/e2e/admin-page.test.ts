@@ -302,5 +302,21 @@ describe('admin page in a real browser', () => {
     expect(await page.locator('#feeds-list li').evaluateAll((items) => items.map((item) => item.getAttribute('data-supplier')))).toEqual(['brokenfeed', 'feedco']);
     const { rows } = await ctx.pool.query(`SELECT outcome, import_id IS NOT NULL AS imported FROM feed_fetches f JOIN suppliers s ON s.id = f.supplier_id WHERE s.code = 'feedco'`);
     expect(rows).toEqual([{ outcome: 'imported', imported: true }]);
+
+    // The settings form sets a feed, and Edit shows it back.
+    await page.fill('#supplier-code', 'formfeed');
+    await page.fill('#supplier-feed-url', cdn.url('/feeds/catalog.csv'));
+    await page.fill('#supplier-feed-interval', '24');
+    await page.check('#supplier-feed-full');
+    await page.click('#supplier-save');
+    await page.waitForSelector('#message:has-text("supplier formfeed created")', generous);
+    const { rows: stored } = await ctx.pool.query(`SELECT feed_url, feed_interval_seconds, feed_enabled, feed_full_catalog FROM suppliers WHERE code = 'formfeed'`);
+    expect(stored).toEqual([{ feed_url: cdn.url('/feeds/catalog.csv'), feed_interval_seconds: 86_400, feed_enabled: true, feed_full_catalog: true }]);
+    await page.waitForSelector('#feeds-list li[data-supplier="formfeed"][data-outcome="never"]', generous);
+    await page.fill('#supplier-feed-url', '');
+    await page.click('#suppliers-body tr[data-supplier="formfeed"] button');
+    expect(await page.inputValue('#supplier-feed-url')).toBe(cdn.url('/feeds/catalog.csv'));
+    expect(await page.inputValue('#supplier-feed-interval')).toBe('24');
+    expect(await page.isChecked('#supplier-feed-full')).toBe(true);
   });
 });

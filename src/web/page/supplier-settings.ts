@@ -21,6 +21,10 @@ function edit(s: Supplier): void {
   input('supplier-title').value = headers(s.columnMapping.title)[0] ?? '';
   byId<HTMLTextAreaElement>('supplier-images').value = headers(s.columnMapping.images).join('\n');
   input('supplier-base-url').value = s.imageBaseUrl ?? '';
+  input('supplier-feed-url').value = s.feedUrl ?? '';
+  input('supplier-feed-interval').value = s.feedIntervalSeconds === null ? '' : String(s.feedIntervalSeconds / 3600);
+  input('supplier-feed-enabled').checked = s.feedEnabled;
+  input('supplier-feed-full').checked = s.feedFullCatalog;
   input('supplier-name').focus();
 }
 
@@ -55,6 +59,7 @@ function formChange(): SettingsChange {
     .value.split('\n')
     .map((line) => line.trim())
     .filter(Boolean);
+  const hours = input('supplier-feed-interval').value.trim();
   return {
     ...(name ? { name } : {}),
     // The options are rendered from SupplierFormat by the server (src/web/admin-page.ts).
@@ -63,6 +68,10 @@ function formChange(): SettingsChange {
     title: input('supplier-title').value.trim() || null,
     images: images.length > 0 ? images : null,
     imageBaseUrl: input('supplier-base-url').value.trim() || null,
+    feedUrl: input('supplier-feed-url').value.trim() || null,
+    feedIntervalSeconds: hours ? Math.round(Number(hours) * 3600) : null,
+    feedEnabled: input('supplier-feed-enabled').checked,
+    feedFullCatalog: input('supplier-feed-full').checked,
   };
 }
 
