@@ -7,15 +7,21 @@ import { convertToWebp } from '../src/images/convert.ts';
 import type { Corpus } from './corpus.ts';
 import { findImageMagick, imageMagickToWebp } from './imagemagick.ts';
 import { bestOfInterleaved, round, timedPool, type Timing } from './measure.ts';
-import { rawSharpToWebp } from './raw-sharp.ts';
+import { rawSharpRenditions, rawSharpToWebp } from './raw-sharp.ts';
 
 export interface ConversionResult {
   files: number;
   megapixels: number;
   concurrency: number;
   sharpThreads: number;
+  /** The widths made below the full size (IMAGE_WIDTHS), and the WebPs written per image on average. */
+  widths: number[];
+  outputsPerImage: number;
   ours: { imagesPerSecond: number; cpuMsPerImage: number; outputBytes: number };
+  /** Raw sharp producing the same outputs (every size and the placeholder). */
   rawSharp: { imagesPerSecond: number; cpuMsPerImage: number; outputBytes: number };
+  /** Raw sharp producing today's single size only, the cost before responsive images. */
+  singleSize: { imagesPerSecond: number; cpuMsPerImage: number; outputBytes: number };
   /** ImageMagick as usually run (libwebp method 4), and at our effort for an engine-only comparison. */
   imageMagick:
     | {
@@ -29,6 +35,8 @@ export interface ConversionResult {
   oursVsRawSharp: number;
   /** Overhead ratio: raw sharp's CPU time over ours, all rounds; steadier than wall time on a shared machine. */
   oursVsRawSharpCpu: number;
+  /** CPU time of ours (every size and the placeholder) over raw sharp's single size, all rounds. */
+  allSizesVsSingleCpu: number;
   oursVsImageMagick: number | null;
   effort: number;
 }
@@ -36,7 +44,8 @@ export interface ConversionResult {
 const rate = (files: number, timing: Timing) => round(files / (timing.wallMs / 1000));
 
 /**
- * convertToWebp against raw sharp with the same settings, and ImageMagick at the same quality and size
+ * convertToWebp (every size and the placeholder) against raw sharp producing the same outputs, and
+ * against raw sharp producing today's single size (what the sizes cost), and ImageMagick at the same quality and size
  * (as usually run, and at our effort), on the same files at the same concurrency (WORKER_CONCURRENCY):
  * interleaved rounds, best of each, so a noisy neighbour cannot favour one side.
  */
@@ -47,10 +56,12 @@ export async function benchConversion(config: Config, corpus: Corpus, rounds: nu
   const outputBytes: Record<string, number> = {};
   // Warm both sharp paths (libvips start-up, codec tables) before anything is timed.
   await Promise.all(images.slice(0, 4).map((image) => rawSharpToWebp(image.data, config.image)));
+  await Promise.all(images.slice(0, 4).map((image) => rawSharpRenditions(image.data, config.image)));
   await Promise.all(images.slice(0, 4).map((image) => convertToWebp(image.data, config.image)));
 
-  const withSharp = (key: string, convert: (data: Buffer) => Promise<Buffer>) => async () => {
-    const timing = await timedPool(images, concurrency, async (image) => (await convert(image.data)).length);
+  let outputs = 0;
+  const withSharp = (key: string, convert: (data: Buffer) => Promise<number>) => async () => {
+    const timing = await timedPool(images, concurrency, (image) => convert(image.data));
     outputBytes[key] = timing.value.reduce((a, b) => a + b, 0);
     return timing;
   };
@@ -66,11 +77,16 @@ export async function benchConversion(config: Config, corpus: Corpus, rounds: nu
     return timing;
   };
   const sharpOnly = {
-    ours: withSharp('ours', async (data) => (await convertToWebp(data, config.image)).data),
-    raw: withSharp('raw', (data) => rawSharpToWebp(data, config.image)),
+    ours: withSharp('ours', async (data) => {
+      const converted = await convertToWebp(data, config.image);
+      outputs += converted.renditions.length;
+      return converted.renditions.reduce((sum, r) => sum + r.data.length, 0);
+    }),
+    raw: withSharp('raw', (data) => rawSharpRenditions(data, config.image)),
+    single: withSharp('single', async (data) => (await rawSharpToWebp(data, config.image)).length),
   };
   type Best = Timing & { cpuMsPerRound: number };
-  let best: Partial<Record<'magick' | 'magickSameEffort', Best>> & Record<'ours' | 'raw', Best>;
+  let best: Partial<Record<'magick' | 'magickSameEffort', Best>> & Record<'ours' | 'raw' | 'single', Best>;
   try {
     best =
       magick.command === undefined
@@ -95,11 +111,15 @@ export async function benchConversion(config: Config, corpus: Corpus, rounds: nu
     megapixels: round(images.reduce((sum, image) => sum + (image.width * image.height) / 1e6, 0), 1),
     concurrency,
     sharpThreads: sharp.concurrency(),
+    widths: config.image.widths,
+    outputsPerImage: round(outputs / (images.length * rounds), 2),
     ours: { imagesPerSecond: rate(images.length, best.ours), cpuMsPerImage: round(best.ours.cpuMsPerRound / images.length, 1), outputBytes: outputBytes.ours! },
     rawSharp: { imagesPerSecond: rate(images.length, best.raw), cpuMsPerImage: round(best.raw.cpuMsPerRound / images.length, 1), outputBytes: outputBytes.raw! },
+    singleSize: { imagesPerSecond: rate(images.length, best.single), cpuMsPerImage: round(best.single.cpuMsPerRound / images.length, 1), outputBytes: outputBytes.single! },
     imageMagick,
     oursVsRawSharp: round(best.raw.wallMs / best.ours.wallMs),
     oursVsRawSharpCpu: round(best.raw.cpuMsPerRound / best.ours.cpuMsPerRound),
+    allSizesVsSingleCpu: round(best.ours.cpuMsPerRound / best.single.cpuMsPerRound),
     oursVsImageMagick: magickTiming ? round(magickTiming.wallMs / best.ours.wallMs) : null,
     effort: config.image.effort,
   };

@@ -6,7 +6,7 @@ import type { CorpusImage } from './corpus.ts';
 import { bundleChild } from './bundle.ts';
 import { workerLambdaEnv } from './lambda-env.ts';
 import { round, runInChild, timedPool, type Timing } from './measure.ts';
-import { rawSharpToWebp } from './raw-sharp.ts';
+import { rawSharpRenditions } from './raw-sharp.ts';
 import { seedPendingImages } from './seed.ts';
 import type { WorkerRun } from './worker-process.ts';
 
@@ -50,7 +50,7 @@ export async function benchEndToEnd(corpus: readonly CorpusImage[], count: numbe
 
     const { local, worker } = ctx.config;
     const inFlight = local.maxConcurrency * Math.min(local.batchSize, worker.concurrency);
-    const baseline = () => timedPool(bodies, inFlight, (image) => rawSharpToWebp(image.data, ctx.config.image));
+    const baseline = () => timedPool(bodies, inFlight, (image) => rawSharpRenditions(image.data, ctx.config.image));
     const before = await baseline();
 
     const script = await bundleChild(join(import.meta.dirname, 'worker-process.ts'));
