@@ -173,7 +173,12 @@ export function createFeedFetcher(config: Config, options: { resolve?: Resolver 
   }
 
   async function fetchFeed(url: string, request: FeedRequest): Promise<FetchedFeed | FeedNotModified> {
-    const first = checkUrl(url, config.fetch);
+    let first: URL;
+    try {
+      first = checkUrl(url, config.fetch);
+    } catch (error) {
+      throw asFeedError(url, error, config, AbortSignal.abort(), undefined);
+    }
     let current = first;
     const ownDeadline = AbortSignal.timeout(config.feeds.responseTimeoutMs);
     const tickDeadline = request.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, request.deadline - Date.now()));

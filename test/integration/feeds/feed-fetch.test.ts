@@ -130,6 +130,15 @@ describe('supplier feeds fetched by the tick from a fixture feed server', () => 
     expect(rows).toEqual([{ file_name: 'file.csv' }]);
   });
 
+  it('refuses a feed URL on a private address, as a literal or by what its name resolves to', async () => {
+    await updateSupplierSettings(ctx, 'f-literal', { feedUrl: 'http://10.0.0.7/catalog.csv' });
+    expect(await fetchFeedNow(ctx, 'f-literal')).toMatchObject({ outcome: 'failed', errorKind: 'blocked_address', error: expect.stringContaining('10.0.0.7') });
+    await updateSupplierSettings(ctx, 'f-rebind', { feedUrl: 'http://feeds.internal.example/catalog.csv' });
+    const resolve = async () => [{ address: '10.1.2.3', family: 4 }];
+    expect(await fetchFeedNow(ctx, 'f-rebind', { resolve })).toMatchObject({ outcome: 'failed', errorKind: 'blocked_address', error: expect.stringContaining('10.1.2.3') });
+    for (const code of ['f-literal', 'f-rebind']) await updateSupplierSettings(ctx, code, { feedEnabled: false });
+  });
+
   it('abandons a fetch at the tick deadline and records it as a timeout', async () => {
     cdn.setFault('/late/catalog.csv', FaultMode.slowDrip);
     await setFeed('late', '/late/catalog.csv');
