@@ -59,17 +59,18 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
   return Array.isArray(value) ? value[0] : value;
 }
 
-function asFeedError(url: string, error: unknown, config: Config, deadline: AbortSignal, tickDeadline: AbortSignal | undefined): FeedError {
+/** What went wrong, as a FeedError; `deadlines` tell an abort by our own timeout or the tick's from a network failure. */
+function asFeedError(url: string, error: unknown, config: Config, deadlines: { response?: AbortSignal; tick?: AbortSignal } = {}): FeedError {
   if (error instanceof FeedError) return error;
   // The address guard speaks ImageError; its kinds (bad_url, blocked_address) are ours too.
   if (error instanceof ImageError) return new FeedError(error.kind as FeedErrorKind, error.message, { cause: error });
   if (error instanceof CatalogError) return new FeedError(FeedErrorKind.tooLarge, `${url}: ${error.message}`, { cause: error });
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
-  if (tickDeadline?.aborted) {
+  if (deadlines.tick?.aborted) {
     return new FeedError(FeedErrorKind.timeout, `${url}: not complete when the tick's time ran out; fetched again by the next tick`, { cause: error });
   }
-  if (deadline.aborted) {
+  if (deadlines.response?.aborted) {
     return new FeedError(FeedErrorKind.timeout, `${url}: no complete response within ${config.feeds.responseTimeoutMs} ms (FEED_RESPONSE_TIMEOUT_MS)`, { cause: error });
   }
   if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') return new FeedError(FeedErrorKind.badGzip, `${url}: the gzip body does not inflate: ${message}`, { cause: error });
@@ -177,7 +178,7 @@ export function createFeedFetcher(config: Config, options: { resolve?: Resolver 
     try {
       first = checkUrl(url, config.fetch);
     } catch (error) {
-      throw asFeedError(url, error, config, AbortSignal.abort(), undefined);
+      throw asFeedError(url, error, config);
     }
     let current = first;
     const ownDeadline = AbortSignal.timeout(config.feeds.responseTimeoutMs);
@@ -222,7 +223,7 @@ export function createFeedFetcher(config: Config, options: { resolve?: Resolver 
         }
         return await body(current, response);
       } catch (error) {
-        throw asFeedError(current.href, error, config, deadline, tickDeadline);
+        throw asFeedError(current.href, error, config, { response: ownDeadline, tick: tickDeadline });
       }
     }
   }
