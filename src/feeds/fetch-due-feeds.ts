@@ -44,13 +44,17 @@ export async function fetchDueFeeds(ctx: AppContext, options: FeedFetchOptions =
   return results;
 }
 
-/** "Fetch now" for one supplier (CLI `supplier fetch`, the API): due or not, on or off. */
-export async function fetchFeedNow(ctx: AppContext, supplierCode: string, options: Pick<FeedFetchOptions, 'resolve'> = {}): Promise<FeedFetchResult> {
+/**
+ * "Fetch now" for one supplier (CLI `supplier fetch`, the API): due or not, on or off. With a
+ * `deadline`, a fetch still running then is abandoned and recorded as a timeout (so the feed is due
+ * at the next tick), instead of being cut off unrecorded by a request timeout.
+ */
+export async function fetchFeedNow(ctx: AppContext, supplierCode: string, options: FeedFetchOptions = {}): Promise<FeedFetchResult> {
   const feed = await claimFeedOf(ctx.pool, supplierCode, ctx.now());
   if (!feed) throw new AdminError(AdminErrorKind.notFound, `supplier ${JSON.stringify(supplierCode)} has no feed: set one with supplier set ${supplierCode} --feed-url URL`);
   const fetcher = createFeedFetcher(ctx.config, options);
   try {
-    return await fetchSupplierFeed(ctx, fetcher, feed);
+    return await fetchSupplierFeed(ctx, fetcher, feed, { deadline: options.deadline });
   } finally {
     await fetcher.close();
   }
