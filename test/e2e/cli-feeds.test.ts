@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FixtureCdn, startFixtureCdn } from '../../src/local/fixture-cdn.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, runCliJson } from '../helpers/cli.ts';
 import { buildCsv } from '../helpers/spreadsheets.ts';
 
 describe('CLI supplier feeds, as separate processes on one DATA_DIR', () => {
@@ -11,11 +11,7 @@ describe('CLI supplier feeds, as separate processes on one DATA_DIR', () => {
   let cdn: FixtureCdn;
 
   const cli = (...args: string[]) => runCli(dataDir, args);
-  const json = async (...args: string[]) => {
-    const result = await cli(...args, '--json');
-    expect({ args, code: result.code, stderr: result.stderr }).toEqual({ args, code: 0, stderr: '' });
-    return JSON.parse(result.stdout);
-  };
+  const json = (...args: string[]) => runCliJson(dataDir, args);
 
   beforeAll(async () => {
     cdn = await startFixtureCdn();

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, runCliJson } from '../helpers/cli.ts';
 import { buildCsv } from '../helpers/spreadsheets.ts';
 
 describe('CLI supplier settings and dry run, as separate processes on one DATA_DIR', () => {
@@ -10,11 +10,7 @@ describe('CLI supplier settings and dry run, as separate processes on one DATA_D
   let file: string;
 
   const cli = (...args: string[]) => runCli(dataDir, args);
-  const json = async (...args: string[]) => {
-    const result = await cli(...args, '--json');
-    expect({ args, code: result.code, stderr: result.stderr }).toEqual({ args, code: 0, stderr: '' });
-    return JSON.parse(result.stdout);
-  };
+  const json = (...args: string[]) => runCliJson(dataDir, args);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'catalog-cli-suppliers-'));

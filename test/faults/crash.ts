@@ -1,6 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { queueDepth } from '../../src/queue/queue-depth.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { AppContext } from '../../src/context.ts';
@@ -12,9 +9,8 @@ import { renderSampleImage } from '../../src/local/sample-images.ts';
 import { enqueuePendingImages } from '../../src/queue/enqueue.ts';
 import { checkPipelineInvariants } from '../helpers/invariants.ts';
 import { seedProduct } from '../helpers/seed.ts';
+import { startWorkerProcess } from '../helpers/worker-process.ts';
 import { describeImages, resultFrom, type ScenarioResult, waitUntil } from './outcome.ts';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * Whether the run has a PostgreSQL server (DATABASE_URL). Embedded PGlite is one session inside the
@@ -40,36 +36,6 @@ export const crashEnv = {
 
 const IMAGES = 6;
 
-function startWorkerProcess(ctx: AppContext): ChildProcess {
-  const { config } = ctx;
-  const child = spawn(process.execPath, ['src/cli.ts', 'work'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: {
-      ...process.env,
-      DATABASE_URL: config.databaseUrl,
-      DATABASE_POOL_MAX: '2',
-      AWS_REGION: config.aws.region,
-      AWS_ENDPOINT_URL: config.aws.endpoint,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      IMAGES_QUEUE_URL: ctx.queueUrl,
-      IMAGES_DLQ_URL: ctx.dlqUrl,
-      MEDIA_BUCKET: config.buckets.media,
-      PUBLIC_MEDIA_BASE_URL: config.publicMediaBaseUrl,
-      FETCH_ALLOW_HOSTS: config.fetch.allowHosts.join(','),
-      MAX_RECEIVES: String(config.queue.maxReceives),
-      PROCESSING_LEASE_SECONDS: String(config.enqueue.processingLeaseSeconds),
-      // One poller holding one batch of everything: it never receives the messages a second time.
-      LOCAL_BATCH_SIZE: '10',
-      LOCAL_MAX_CONCURRENCY: '1',
-      WORKER_CONCURRENCY: String(IMAGES),
-      LOG_LEVEL: 'ERROR',
-    },
-  });
-  return child;
-}
-
 /**
  * Kills a worker in the middle of a batch: every image claimed (processing, lease running), every
  * download held by the CDN, no message acknowledged. With a server database, a real `work` child
@@ -85,13 +51,12 @@ async function crashMidBatch(ctx: AppContext, cdn: FixtureCdn, paths: readonly s
     return rows[0]!.n === sourceIds.length;
   };
   if (crashesRealProcess) {
-    const child = startWorkerProcess(ctx);
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = once(child, 'exit');
+    // One poller holding one batch of everything: it never receives the messages a second time.
+    const worker = startWorkerProcess(ctx, { LOCAL_BATCH_SIZE: '10', LOCAL_MAX_CONCURRENCY: '1', WORKER_CONCURRENCY: String(IMAGES) });
+    const { child, exited } = worker;
     try {
       await waitUntil('the worker process holds every image mid-download', async () => {
-        if (child.exitCode !== null) throw new Error(`worker process exited early (${child.exitCode}): ${stderr}`);
+        if (child.exitCode !== null) throw new Error(`worker process exited early (${child.exitCode}): ${worker.stderr()}`);
         return paths.every((path) => cdn.hits(path) > 0) && (await processing());
       });
     } catch (error) {

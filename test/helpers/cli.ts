@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { expect } from 'vitest';
 
 const cliPath = new URL('../../src/cli.ts', import.meta.url).pathname;
 
@@ -24,4 +25,11 @@ export function runCli(dataDir: string, args: readonly string[]): Promise<CliRes
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/** Runs a command with `--json`, expects exit 0 and a clean stderr (naming the command if not), and parses stdout. */
+export async function runCliJson(dataDir: string, args: readonly string[]): Promise<any> {
+  const result = await runCli(dataDir, [...args, '--json']);
+  expect({ args, code: result.code, stderr: result.stderr }).toEqual({ args, code: 0, stderr: '' });
+  return JSON.parse(result.stdout);
 }
