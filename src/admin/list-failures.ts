@@ -37,7 +37,7 @@ export async function listFailures(
         AND ($1::text IS NULL OR EXISTS (
               SELECT 1 FROM product_images pi JOIN products p ON p.id = pi.product_id JOIN suppliers s ON s.id = p.supplier_id
                WHERE pi.source_id = src.id AND s.code = $1))
-        AND ($2::text IS NULL OR src.error_kind = $2)
+        AND ($2::text IS NULL OR coalesce(src.error_kind, 'unknown') = $2)
       ORDER BY src.updated_at DESC, src.id
       LIMIT $3`,
     [options.supplier ?? null, options.kind ?? null, options.limit ?? 1000],

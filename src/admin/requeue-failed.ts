@@ -49,7 +49,7 @@ export async function requeueFailedImages(
               SELECT 1 FROM product_images pi JOIN products p ON p.id = pi.product_id JOIN suppliers s ON s.id = p.supplier_id
                WHERE pi.source_id = src.id AND s.code = $1))
         AND ($2::int IS NULL OR EXISTS (SELECT 1 FROM product_images pi WHERE pi.source_id = src.id AND pi.import_id = $2))
-        AND ($3::text IS NULL OR src.error_kind = $3)
+        AND ($3::text IS NULL OR coalesce(src.error_kind, 'unknown') = $3)
         AND ($4::bigint[] IS NULL OR src.id = ANY($4::bigint[]))
         AND ($5::timestamptz IS NULL OR src.updated_at >= $5)`;
   const params = [

@@ -281,7 +281,8 @@ export const imageSources = pgTable(
     index('image_sources_pending_idx').on(t.id).where(sql`status = 'pending'`),
     index('image_sources_lease_idx').on(t.leaseUntil).where(sql`status IN ('queued', 'processing')`),
     index('image_sources_checked_idx').on(t.checkedAt).where(sql`status = 'done'`),
-    index('image_sources_failed_idx').on(t.errorKind).where(sql`status = 'failed'`),
+    // Failures by kind, newest first: the examples of `failures` groups read a few rows per kind.
+    index('image_sources_failed_idx').on(sql`coalesce(${t.errorKind}, 'unknown')`, t.updatedAt).where(sql`status = 'failed'`),
     // media-gc asks, per object key, whether any source lists it among its sizes (`variants @> …`).
     index('image_sources_variants_idx').using('gin', t.variants.op('jsonb_path_ops')),
   ],

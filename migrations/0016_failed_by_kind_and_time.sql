@@ -1,0 +1,2 @@
+DROP INDEX "image_sources_failed_idx";--> statement-breakpoint
+CREATE INDEX "image_sources_failed_idx" ON "image_sources" USING btree (coalesce("error_kind", 'unknown'),"updated_at") WHERE status = 'failed';
