@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
-import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { Readable } from 'node:stream';
 import type { Config } from '../config.ts';
 import type { AppContext } from '../context.ts';
@@ -30,7 +29,7 @@ import { readXlsxRows } from './read-xlsx.ts';
 import { Severity, type ProductRow, type RowIssue, type SheetRow } from './row-validation.ts';
 import { spoolToTempFile } from './spool-to-file.ts';
 import { insertRowIssues, readStagedProducts, stageProducts, writeProductBatch, type BatchTarget } from './write-batch.ts';
-import { isTransientDatabaseError } from '../db/transient-error.ts';
+import { driverError, isTransientDatabaseError } from '../db/transient-error.ts';
 
 export interface ImportSummary extends ImportCounts {
   importId: number;
@@ -174,7 +173,7 @@ function storableReason(message: string): string {
 export async function recordImportFailure(ctx: AppContext, importId: number, thrown: unknown): Promise<ImportSummary> {
   // drizzle wraps the driver's error in one quoting the statement and all its parameters (whole rows
   // of the file): the driver's own error says why, and carries the SQLSTATE.
-  const error = thrown instanceof DrizzleQueryError && thrown.cause ? thrown.cause : thrown;
+  const error = driverError(thrown);
   const reason = storableReason(error instanceof CatalogError ? error.message : `import failed: ${error instanceof Error ? error.message : String(error)}`);
   const kind = error instanceof CatalogError ? error.kind : 'unexpected';
   // A deadlock, failover or lost connection says nothing about the file: try it again next tick.

@@ -1,3 +1,5 @@
+import { DrizzleQueryError } from 'drizzle-orm/errors';
+
 /**
  * Whether a database error is worth retrying: the connection went away (SQLSTATE class 08, or
  * 57P01–57P03 admin shutdown / crash / cannot connect now), a deadlock or serialization failure
@@ -20,12 +22,8 @@ export function isTransientDatabaseError(thrown: unknown): boolean {
 
 /**
  * The driver's own error behind `thrown`: drizzle wraps pg's error (which carries the SQLSTATE) in
- * one that quotes the statement, with pg's as its `cause`.
+ * one that quotes the statement and all its parameters, with pg's as its `cause`.
  */
 export function driverError(thrown: unknown): unknown {
-  let error = thrown;
-  for (let depth = 0; depth < 5 && error instanceof Error && typeof (error as { code?: unknown }).code !== 'string' && error.cause; depth++) {
-    error = error.cause;
-  }
-  return error;
+  return thrown instanceof DrizzleQueryError && thrown.cause ? thrown.cause : thrown;
 }

@@ -1,3 +1,4 @@
+import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { describe, expect, it } from 'vitest';
 import { classifyError, ErrorKind, ImageError } from '../../src/images/errors.ts';
 
@@ -39,7 +40,7 @@ describe('classifyError: the kind alone decides retry or fail', () => {
   });
 
   it("reads the SQLSTATE through drizzle's wrapper, which quotes the statement and keeps pg's error as cause", () => {
-    const wrapped = new Error('Failed query: UPDATE image_sources …', { cause: pgError('55P03') });
+    const wrapped = new DrizzleQueryError('UPDATE image_sources …', [1], pgError('55P03'));
     expect(classifyError(wrapped, 'database')).toMatchObject({ kind: ErrorKind.database, message: 'database error: pg 55P03 (SQLSTATE 55P03)' });
   });
 
