@@ -23,6 +23,10 @@ const secretName = /^[\w/+=.@-]{1,512}$/;
 const kmsKeyId = /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 const subnetId = /^subnet-[0-9a-f]{8,17}$/;
 const securityGroupId = /^sg-[0-9a-f]{8,17}$/;
+// An RDS DB instance or cluster identifier: a letter, then letters, digits and single hyphens.
+const rdsIdentifier = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/;
+// A secret's full ARN: its name, then the 6 characters Secrets Manager appends.
+const secretArn = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:(?<name>[\w/+=.@-]+)-[A-Za-z0-9]{6}$/;
 
 function splitList(value: string): string[] {
   return value === '' ? [] : value.split(',').map((item) => item.trim());
@@ -51,6 +55,54 @@ function checkVpc(params: DeployParams, problems: string[]): void {
   for (const group of groups.filter((id) => !securityGroupId.test(id))) problems.push(`vpcSecurityGroupIds: ${JSON.stringify(group)} is not a security group id (sg-0123abcd…)`);
 }
 
+/**
+ * RDS Proxy (infra/database-proxy.yml): only inside the functions' VPC, in front of exactly one
+ * database, reading the very secret the functions read (the proxy checks their login against it).
+ */
+function checkDatabaseProxy(params: DeployParams, problems: string[]): void {
+  const enabled = params.databaseProxy ?? '';
+  const instance = params.databaseProxyInstanceId ?? '';
+  const cluster = params.databaseProxyClusterId ?? '';
+  const arn = params.databaseSecretArn ?? '';
+  const groups = splitList(params.databaseProxySecurityGroupIds ?? '');
+  if (enabled !== 'true' && enabled !== 'false') {
+    problems.push(`databaseProxy=${JSON.stringify(enabled)}: expected true or false`);
+    return;
+  }
+  if (enabled === 'false') {
+    const unused = Object.entries({ databaseProxyInstanceId: instance, databaseProxyClusterId: cluster, databaseSecretArn: arn })
+      .filter(([, value]) => value !== '')
+      .map(([name]) => name);
+    if (groups.length > 0) unused.push('databaseProxySecurityGroupIds');
+    if (unused.length > 0) problems.push(`${unused.join(', ')} set but databaseProxy is false: nothing would use it; set databaseProxy=true or remove it`);
+    return;
+  }
+  const subnets = splitList(params.vpcSubnetIds ?? '');
+  if (subnets.length === 0) {
+    problems.push('databaseProxy=true needs vpcSubnetIds and vpcSecurityGroupIds: RDS Proxy is reachable only inside its VPC, so the functions must run there too');
+  } else if (subnets.length < 2) {
+    problems.push(`databaseProxy=true needs vpcSubnetIds in at least two Availability Zones (RDS Proxy refuses one subnet); got ${subnets.length}`);
+  }
+  if (instance === '' && cluster === '') {
+    problems.push('databaseProxy=true needs its target: databaseProxyInstanceId (an RDS DB instance identifier) or databaseProxyClusterId (an Aurora DB cluster identifier)');
+  }
+  if (instance !== '' && cluster !== '') {
+    problems.push(`databaseProxyInstanceId=${JSON.stringify(instance)} and databaseProxyClusterId=${JSON.stringify(cluster)} are both set: the proxy targets one database; keep one`);
+  }
+  for (const [name, value] of [['databaseProxyInstanceId', instance], ['databaseProxyClusterId', cluster]] as const) {
+    if (value !== '' && !rdsIdentifier.test(value)) problems.push(`${name}=${JSON.stringify(value)}: expected an RDS identifier (a letter, then letters, digits and single hyphens, at most 63)`);
+  }
+  const arnName = secretArn.exec(arn)?.groups?.name;
+  if (arnName === undefined) {
+    problems.push(`databaseSecretArn=${JSON.stringify(arn)}: databaseProxy=true needs the full ARN of databaseSecretName (arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf): RDS Proxy takes no name`);
+  } else if (arnName !== params.databaseSecretName) {
+    problems.push(`databaseSecretArn names the secret ${JSON.stringify(arnName)}, not databaseSecretName=${JSON.stringify(params.databaseSecretName ?? '')}: the proxy must check logins against the secret the functions log in with`);
+  }
+  for (const group of groups.filter((id) => !securityGroupId.test(id))) problems.push(`databaseProxySecurityGroupIds: ${JSON.stringify(group)} is not a security group id (sg-0123abcd…)`);
+  if (params.databaseSsl === 'disable') problems.push('databaseSsl=disable with databaseProxy=true: the proxy requires TLS (RequireTLS), so every connection would be refused');
+  integer(params, 'databaseProxyMaxConnectionsPercent', 1, 100, problems);
+}
+
 function checkSecretName(params: DeployParams, name: string, problems: string[]): void {
   const value = params[name] ?? '';
   if (!secretName.test(value) || value.startsWith('arn:')) {
@@ -71,6 +123,7 @@ export function checkDeployParams(params: DeployParams): string[] {
   checkVpc(params, problems);
   checkSecretName(params, 'databaseSecretName', problems);
   checkSecretName(params, 'adminTokenSecretName', problems);
+  checkDatabaseProxy(params, problems);
   const kmsKey = params.secretsKmsKeyId ?? '';
   if (kmsKey !== '' && !kmsKeyId.test(kmsKey)) problems.push(`secretsKmsKeyId=${JSON.stringify(kmsKey)}: expected a KMS key id (1234abcd-12ab-34cd-56ef-1234567890ab, or mrk-…) or empty`);
   if (!(DatabaseSsl as readonly string[]).includes(params.databaseSsl ?? '')) {

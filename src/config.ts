@@ -44,6 +44,12 @@ const envSchema = z.object({
   // TLS to PostgreSQL (src/db/client.ts); unset: the URL's sslmode decides, as pg reads it.
   DATABASE_SSL: z.enum(['verify-full', 'require', 'disable']).optional(),
   DATABASE_CA_FILE: z.string().optional(),
+  // RDS Proxy's endpoint (host, or host:port; port 5432 when left out): every connection goes there, with the
+  // user, password and database of DATABASE_URL or the secret, and TLS checked against this name.
+  DATABASE_PROXY_ENDPOINT: z
+    .string()
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?$/, 'must be a host name, or host:port')
+    .optional(),
   // Secrets Manager secrets (name or ARN) read at run time instead of DATABASE_URL / ADMIN_TOKEN (Lambda).
   DATABASE_SECRET_ID: z.string().optional(),
   ADMIN_TOKEN_SECRET_ID: z.string().optional(),
@@ -164,6 +170,8 @@ export function loadConfig(env: Env = process.env) {
       idleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     },
     databaseTls: { mode: e.DATABASE_SSL, caFile: e.DATABASE_CA_FILE },
+    /** Where connections go instead of the URL's host and port (RDS Proxy); undefined: the URL's. */
+    databaseProxyEndpoint: e.DATABASE_PROXY_ENDPOINT,
     /** Read at run time by the Lambda adapters (src/secrets), in place of DATABASE_URL and ADMIN_TOKEN. */
     secrets: {
       databaseSecretId: e.DATABASE_SECRET_ID,

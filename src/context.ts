@@ -57,7 +57,7 @@ export async function createContext(
 ): Promise<AppContext> {
   const databaseUrl = options.databaseUrl ?? config.databaseUrl;
   if (!databaseUrl) throw new ConfigError('DATABASE_URL: required here (the embedded stack sets it locally)');
-  const { pool, db } = createDb(databaseUrl, config.databasePoolMax, config.databaseTimeouts, config.databaseTls);
+  const { pool, db } = createDb(databaseUrl, config.databasePoolMax, config.databaseTimeouts, config.databaseTls, config.databaseProxyEndpoint);
   const aws = options.aws === false ? undefined : await (await import('./aws-clients.ts')).connectAws(config).catch(async (error: unknown) => {
     await pool.end();
     throw error;

@@ -61,6 +61,21 @@ export function sslOptions(url: string, tls: DbTls | undefined): pg.ClientConfig
   }
 }
 
+/** RDS Proxy for PostgreSQL listens on 5432, whatever port the database behind it uses. */
+const proxyPort = 5432;
+
+/**
+ * `url` sent to `endpoint` (`host`, or `host:port`) instead of its own host and port; user, password,
+ * database and parameters stay. Under verify-full the certificate must then name the endpoint.
+ */
+export function throughProxy(url: string, endpoint: string): string {
+  const colon = endpoint.lastIndexOf(':');
+  const target = new URL(url);
+  target.hostname = colon === -1 ? endpoint : endpoint.slice(0, colon);
+  target.port = colon === -1 ? String(proxyPort) : endpoint.slice(colon + 1);
+  return target.toString();
+}
+
 /** The server refused the credentials (28P01 invalid_password, 28000 invalid_authorization_specification). */
 function refusedLogin(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -122,20 +137,29 @@ function rotatingPool(options: pg.PoolConfig, source: DatabaseUrlSource, tls: Db
 /**
  * One pg Pool and the drizzle handle over it. Raw SQL that matters goes through `pool` or `db.execute`.
  * `url` is a connection string, or a source of one that can change (see DatabaseUrlSource).
+ * With `proxyEndpoint` (RDS Proxy) every connection goes there instead of the URL's host, and
+ * `timeouts` are left to the proxy (see below).
  */
-export function createDb(url: string | DatabaseUrlSource, poolMax: number, timeouts?: DbTimeouts, tls?: DbTls) {
+export function createDb(url: string | DatabaseUrlSource, poolMax: number, timeouts?: DbTimeouts, tls?: DbTls, proxyEndpoint?: string) {
   // A database that does not answer must fail fast (and be retried), not hang a Lambda to its timeout.
   const options: pg.PoolConfig = {
     max: poolMax,
     connectionTimeoutMillis: 10_000,
-    ...(timeouts && {
-      lock_timeout: timeouts.lockTimeoutMs,
-      statement_timeout: timeouts.statementTimeoutMs,
-      idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
-    }),
+    // pg sends these as startup parameters, which RDS Proxy refuses (and a SET per connection would pin
+    // it to one database connection): behind the proxy its InitQuery sets the same values on every
+    // database connection it opens (infra/database-proxy.yml).
+    ...(timeouts &&
+      !proxyEndpoint && {
+        lock_timeout: timeouts.lockTimeoutMs,
+        statement_timeout: timeouts.statementTimeoutMs,
+        idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
+      }),
   };
+  const route = (to: string) => (proxyEndpoint ? throughProxy(to, proxyEndpoint) : to);
   const pool =
-    typeof url === 'string' ? new pg.Pool({ ...options, connectionString: url, ssl: sslOptions(url, tls) }) : rotatingPool(options, url, tls);
+    typeof url === 'string'
+      ? new pg.Pool({ ...options, connectionString: route(url), ssl: sslOptions(route(url), tls) })
+      : rotatingPool(options, { current: async () => route(await url.current()), reread: async () => route(await url.reread()) }, tls);
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
   const db = drizzle(pool, { schema });

@@ -6,18 +6,20 @@ import { buffer } from 'node:stream/consumers';
 import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { artifactDir, lambdaFunctions, projectRoot } from '../../scripts/bundle.ts';
+import { loadConfig } from '../../src/config.ts';
 import { DeployParamsError } from '../../scripts/deploy-params.ts';
 import { packageService, serverlessDir } from '../../scripts/package.ts';
 import { installedSharpVersion, type LambdaArchitecture, sharpBinaryPath } from '../../scripts/sharp-for-lambda.ts';
 
 // Runs exactly what `npm run package` runs, twice: once for x86_64 with every optional parameter set
-// (secret ARNs, a KMS key, a VPC, no reserved concurrency), kept aside, then the defaults (arm64), left
+// (secret names, a KMS key, a VPC, RDS Proxy, no reserved concurrency), kept aside, then the defaults (arm64), left
 // in dist/lambda/arm64 and .serverless. The first run on a machine fetches sharp for each architecture
 // from the npm registry (then cached in dist/cache).
 
 interface Resource {
   Type: string;
   Properties: Record<string, any>;
+  Condition?: string;
 }
 interface Statement {
   Effect: string;
@@ -44,12 +46,16 @@ const hardened = {
   tickReservedConcurrency: 'none',
   vpcSubnetIds: 'subnet-0123abcd,subnet-4567ef01',
   vpcSecurityGroupIds: 'sg-0123abcd',
+  databaseProxy: 'true',
+  databaseProxyClusterId: 'catalog-prod',
+  databaseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/catalog/database-AbC123',
+  databaseProxySecurityGroupIds: 'sg-89abcdef',
 };
 const aside = mkdtempSync(join(tmpdir(), 'catalog-importer-x86-'));
 let resources: Record<string, Resource>;
 let x86Resources: Record<string, Resource>;
 
-/** The template as CloudFormation would deploy it: every Fn::If decided by its condition, NoValue removed. */
+/** The template as CloudFormation would deploy it: resources whose condition is false gone, every Fn::If decided, NoValue removed. */
 function decideConditions(template: Template): Record<string, Resource> {
   const noValue = Symbol('NoValue');
   const evaluate = (value: any): any => {
@@ -72,7 +78,8 @@ function decideConditions(template: Template): Record<string, Resource> {
     }
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, decide(item)]).filter(([, item]) => item !== noValue));
   };
-  return decide(template.Resources);
+  const kept = Object.entries(template.Resources).filter(([, resource]) => !resource.Condition || evaluate(template.Conditions[resource.Condition]));
+  return decide(Object.fromEntries(kept));
 }
 
 const readTemplate = () => JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
@@ -231,7 +238,10 @@ describe('CloudFormation template', () => {
   test('every IAM statement names specific actions on specific resources', () => {
     const roles = ofType('AWS::IAM::Role');
     expect(roles.map(([name]) => name).sort()).toEqual(['AdminRole', 'ScheduledRole', 'SchedulerRole', 'WorkerRole']);
-    const x86Roles = roles.map(([name]) => [`${name} (x86_64, every option)`, x86Resources[name]!] as const);
+    const x86Roles = Object.entries(x86Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
+      .map(([name, role]) => [`${name} (x86_64, every option)`, role] as const);
+    expect(x86Roles.map(([name]) => name)).toContain('DatabaseProxyRole (x86_64, every option)');
     for (const [name, role] of [...roles, ...x86Roles, ...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::ManagedPolicy')]) {
       for (const statement of statementsOf(role)) {
         const where = `${name}: ${JSON.stringify(statement)}`;
@@ -281,6 +291,57 @@ describe('CloudFormation template', () => {
     }
   });
 
+  test('without databaseProxy there is no RDS Proxy, no role for it and no DATABASE_PROXY_ENDPOINT', () => {
+    expect(Object.values(resources).filter((resource) => resource.Type.startsWith('AWS::RDS::'))).toEqual([]);
+    expect(resources.DatabaseProxyRole).toBeUndefined();
+    for (const { name } of lambdaFunctions) expect(lambda(name).Environment.Variables.DATABASE_PROXY_ENDPOINT).toBeUndefined();
+  });
+
+  test('databaseProxy=true puts a TLS-only RDS Proxy in the VPC before the cluster, and every function connects through it', () => {
+    const proxy = x86Resources.DatabaseProxy!;
+    expect(proxy.Type).toBe('AWS::RDS::DBProxy');
+    expect(proxy.Properties).toMatchObject({
+      EngineFamily: 'POSTGRESQL',
+      RequireTLS: true,
+      RoleArn: { 'Fn::GetAtt': ['DatabaseProxyRole', 'Arn'] },
+      Auth: [{ AuthScheme: 'SECRETS', SecretArn: hardened.databaseSecretArn, IAMAuth: 'DISABLED', ClientPasswordAuthType: 'POSTGRES_SCRAM_SHA_256' }],
+      VpcSubnetIds: { 'Fn::Split': [',', hardened.vpcSubnetIds] },
+      VpcSecurityGroupIds: { 'Fn::Split': [',', hardened.databaseProxySecurityGroupIds] },
+    });
+    const targets = x86Resources.DatabaseProxyTargetGroup!;
+    expect(targets.Type).toBe('AWS::RDS::DBProxyTargetGroup');
+    expect(targets.Properties).toMatchObject({ DBProxyName: { Ref: 'DatabaseProxy' }, TargetGroupName: 'default', DBClusterIdentifiers: [hardened.databaseProxyClusterId] });
+    expect(targets.Properties.DBInstanceIdentifiers).toBeUndefined();
+    for (const { name } of lambdaFunctions) {
+      const variables = x86Resources[`${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`]!.Properties.Environment.Variables;
+      expect(variables.DATABASE_PROXY_ENDPOINT, name).toEqual({ 'Fn::GetAtt': ['DatabaseProxy', 'Endpoint'] });
+      // The pool leaves its timeouts out behind the proxy (refused as startup parameters): the proxy sets the same ones.
+      expect(targets.Properties.ConnectionPoolConfigurationInfo.InitQuery, name).toBe(
+        `SET lock_timeout = ${variables.DATABASE_LOCK_TIMEOUT_MS}; SET statement_timeout = ${variables.DATABASE_STATEMENT_TIMEOUT_MS}; ` +
+          `SET idle_in_transaction_session_timeout = ${variables.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
+      );
+    }
+  });
+
+  test('the functions get the timeouts the code defaults to, so stating them for the proxy changed nothing', () => {
+    const defaults = loadConfig({}).databaseTimeouts;
+    for (const { name } of lambdaFunctions) {
+      const database = Object.entries(lambda(name).Environment.Variables).filter(([variable]) => variable.startsWith('DATABASE_'));
+      expect(loadConfig(Object.fromEntries(database) as Record<string, string>).databaseTimeouts, name).toEqual(defaults);
+    }
+  });
+
+  test('the proxy role reads exactly the database secret, by its full ARN, and decrypts only through Secrets Manager', () => {
+    const role = x86Resources.DatabaseProxyRole!;
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'rds.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(actionsOf('DatabaseProxyRole', x86Resources)).toEqual(['kms:Decrypt', 'secretsmanager:GetSecretValue']);
+    expect(resourcesAllowed('DatabaseProxyRole', 'secretsmanager:GetSecretValue', x86Resources)).toEqual([hardened.databaseSecretArn]);
+    expect(statementsOf(role).find((statement) => statement.Action === 'kms:Decrypt')).toMatchObject({
+      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } },
+    });
+  });
+
   test('alarms watch the DLQ depth and the age of the oldest image message', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
     const dlq = alarms.find((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
@@ -315,11 +376,21 @@ describe('CloudFormation template', () => {
 });
 
 describe('parameters checked before anything is bundled', () => {
+  const inVpc = ['vpcSubnetIds=subnet-0123abcd,subnet-4567ef01', 'vpcSecurityGroupIds=sg-0123abcd'];
+  const proxySecret = 'databaseSecretArn=arn:aws:secretsmanager:eu-west-1:123456789012:secret:catalog-importer/test/database-AbC123';
   test.each([
     [['vpcSubnetIds=subnet-0123abcd'], 'vpcSubnetIds is set but vpcSecurityGroupIds is empty'],
     [['architecture=sparc'], 'architecture="sparc": expected arm64 or x86_64'],
     [['databaseSecretName={{resolve:secretsmanager:db}}'], 'databaseSecretName='],
     [['workerTimeout=120'], 'imagesVisibilityTimeout=360 is under 6 × workerTimeout (720)'],
+    [['databaseProxy=true'], 'databaseProxy=true needs vpcSubnetIds and vpcSecurityGroupIds'],
+    [['databaseProxy=true', 'vpcSubnetIds=subnet-0123abcd', 'vpcSecurityGroupIds=sg-0123abcd'], 'needs vpcSubnetIds in at least two Availability Zones'],
+    [['databaseProxy=true', ...inVpc, proxySecret], 'databaseProxy=true needs its target: databaseProxyInstanceId'],
+    [['databaseProxy=true', ...inVpc, proxySecret, 'databaseProxyInstanceId=catalog-db', 'databaseProxyClusterId=catalog'], 'are both set: the proxy targets one database'],
+    [['databaseProxy=true', ...inVpc, 'databaseProxyInstanceId=catalog-db'], 'databaseSecretArn="": databaseProxy=true needs the full ARN of databaseSecretName'],
+    [['databaseProxy=true', ...inVpc, 'databaseProxyInstanceId=catalog-db', proxySecret.replace('/database-', '/other-')], 'databaseSecretArn names the secret'],
+    [['databaseProxy=true', ...inVpc, proxySecret, 'databaseProxyInstanceId=catalog-db', 'databaseSsl=disable'], 'the proxy requires TLS'],
+    [['databaseProxyClusterId=catalog'], 'databaseProxyClusterId set but databaseProxy is false'],
   ])('%j is refused, naming the parameter', async (params, message) => {
     const refused = packageService('test', params);
     await expect(refused).rejects.toThrow(DeployParamsError);

@@ -43,4 +43,13 @@ describe('loadConfig', () => {
     })();
     for (const name of ['DATABASE_URL', 'WEBP_QUALITY', 'FETCH_ALLOWED_PORTS', 'ADMIN_TOKEN']) expect(message).toContain(name);
   });
+
+  it('takes an RDS Proxy endpoint as a host name, with or without a port, and nothing else', () => {
+    const endpoint = 'catalog-importer-prod.proxy-abc123.eu-west-1.rds.amazonaws.com';
+    expect(loadConfig({ DATABASE_PROXY_ENDPOINT: endpoint }).databaseProxyEndpoint).toBe(endpoint);
+    expect(loadConfig({ DATABASE_PROXY_ENDPOINT: 'localhost:6432' }).databaseProxyEndpoint).toBe('localhost:6432');
+    for (const wrong of [`postgres://${endpoint}`, `${endpoint}/catalog`, `${endpoint}:`]) {
+      expect(() => loadConfig({ DATABASE_PROXY_ENDPOINT: wrong })).toThrow('DATABASE_PROXY_ENDPOINT: must be a host name, or host:port');
+    }
+  });
 });

@@ -8,8 +8,11 @@ const binDir = postgresBinDir();
 /** A pool built the way createContext builds it, from environment variables. */
 function poolFrom(env: Record<string, string>, url?: DatabaseUrlSource) {
   const config = loadConfig({ DATABASE_POOL_MAX: '2', ...env });
-  return createDb(url ?? config.databaseUrl!, config.databasePoolMax, config.databaseTimeouts, config.databaseTls).pool;
+  return createDb(url ?? config.databaseUrl!, config.databasePoolMax, config.databaseTimeouts, config.databaseTls, config.databaseProxyEndpoint).pool;
 }
+
+/** A database secret that never rotates. */
+const secretHolding = (url: string): DatabaseUrlSource => ({ current: async () => url, reread: async () => url });
 
 async function sslOfSession(pool: ReturnType<typeof poolFrom>): Promise<boolean> {
   try {
@@ -63,6 +66,18 @@ describe.skipIf(!binDir)(`PostgreSQL that accepts only TLS${binDir ? '' : ' (ski
     );
   });
 
+  it('behind RDS Proxy connects to DATABASE_PROXY_ENDPOINT and checks the certificate against that name, not the secret\'s host', async () => {
+    // The secret keeps naming the database (its rotation function connects there); the functions go to the proxy.
+    const secret = secretHolding(server.url({ host: 'database.invalid' }));
+    const tls = { DATABASE_SSL: 'verify-full', DATABASE_CA_FILE: server.caFile };
+    const viaProxy = poolFrom({ ...tls, DATABASE_PROXY_ENDPOINT: `localhost:${server.port}` }, secret);
+    expect(await sslOfSession(viaProxy)).toBe(true);
+    const byAddress = poolFrom({ ...tls, DATABASE_PROXY_ENDPOINT: `127.0.0.1:${server.port}` }, secret);
+    await expect(sslOfSession(byAddress)).rejects.toThrow(/IP: 127\.0\.0\.1 is not in the cert's list/);
+    const otherCa = poolFrom({ ...tls, DATABASE_CA_FILE: server.otherCaFile, DATABASE_PROXY_ENDPOINT: `localhost:${server.port}` }, secret);
+    await expect(sslOfSession(otherCa)).rejects.toThrow(/unable to (verify|get local issuer) .*certificate|self-signed certificate/);
+  });
+
   it('follows a rotated password: open connections keep working, a refused login reads the secret again once', async () => {
     const admin = poolFrom({ DATABASE_URL: server.url(), DATABASE_SSL: 'verify-full', DATABASE_CA_FILE: server.caFile });
     await admin.query("DROP ROLE IF EXISTS importer; CREATE ROLE importer LOGIN PASSWORD 'first-password'");
@@ -92,5 +107,35 @@ describe.skipIf(!binDir)(`PostgreSQL that accepts only TLS${binDir ? '' : ' (ski
     await pool.end();
     await admin.query('DROP ROLE importer');
     await admin.end();
+  });
+});
+
+// The machine's PostgreSQL (the test run's DATABASE_URL) stands in for RDS Proxy: no TLS, but the same routing.
+describe.runIf(Boolean(process.env.DATABASE_URL))('behind RDS Proxy (DATABASE_PROXY_ENDPOINT)', () => {
+  const server = new URL(process.env.DATABASE_URL ?? 'postgres://localhost');
+  const endpoint = `${server.hostname}:${server.port || '5432'}`;
+  const elsewhere = Object.assign(new URL(server), { hostname: 'database.invalid', port: '6543' }).toString();
+  const timeouts = ['idle_in_transaction_session_timeout', 'lock_timeout', 'statement_timeout'];
+
+  /** Who the session is, and which of the pool's timeouts it got as startup parameters (pg_settings source `client`). */
+  async function session(pool: ReturnType<typeof poolFrom>) {
+    try {
+      const { rows: [who] } = await pool.query<{ user: string; db: string }>('SELECT current_user AS user, current_database() AS db');
+      const { rows } = await pool.query<{ name: string }>("SELECT name FROM pg_settings WHERE source = 'client' AND name = ANY($1) ORDER BY name", [timeouts]);
+      return { ...who, fromClient: rows.map((row) => row.name) };
+    } finally {
+      await pool.end();
+    }
+  }
+
+  it('connects to the endpoint with the URL\'s user and database, whatever host and port the URL names', async () => {
+    const viaProxy = await session(poolFrom({ DATABASE_URL: elsewhere, DATABASE_PROXY_ENDPOINT: endpoint }));
+    const direct = await session(poolFrom({ DATABASE_URL: server.toString() }));
+    expect(viaProxy).toMatchObject({ user: direct.user, db: direct.db });
+  });
+
+  it('sends none of the pool\'s timeouts as startup parameters, which the proxy refuses (its InitQuery sets them)', async () => {
+    expect((await session(poolFrom({ DATABASE_URL: server.toString() }))).fromClient).toEqual(timeouts);
+    expect((await session(poolFrom({ DATABASE_PROXY_ENDPOINT: endpoint }, secretHolding(elsewhere)))).fromClient).toEqual([]);
   });
 });
