@@ -254,6 +254,6 @@ export function registerAdminCommands(program: Command, json: Option): void {
         } finally {
           control.close();
         }
-      });
+      }, { longRunning: true });
     });
 }

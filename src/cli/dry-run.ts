@@ -48,5 +48,5 @@ export async function dryRunUpload(file: string, options: { supplier: string; no
   await withSession(async ({ ctx }) => {
     const preview = await previewSpreadsheet(ctx, { supplierCode: options.supplier, fileName: basename(file), body });
     emit(Boolean(options.json), preview, () => describePreview(preview));
-  }, { aws: false });
+  }, { aws: false, longRunning: true });
 }

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { loadConfig } from '../config.ts';
 import { type AppContext, createContext } from '../context.ts';
 import { runningDev } from '../local/dev-lock.ts';
@@ -15,6 +16,13 @@ export interface SessionOptions {
    * they neither load the AWS SDK nor start or reach the SQS/S3 emulator.
    */
   aws?: boolean;
+  /**
+   * True for commands that may work for minutes (import, enqueue, work): the embedded Postgres keeps
+   * V8's optimizing WebAssembly compiler. A short command runs it on the baseline compiler only: the
+   * optimizing compiler's background work on Postgres' largest functions held every command ~0.3 s
+   * at exit, longer than the command's own queries.
+   */
+  longRunning?: boolean;
 }
 
 /**
@@ -30,6 +38,7 @@ export async function withSession<T>(run: (session: Session) => Promise<T>, opti
   }
   const log = createLogger(config.logLevel ?? 'WARN');
   const aws = options.aws !== false;
+  if (!config.databaseUrl && !options.longRunning) setFlagsFromString('--no-wasm-tier-up --no-wasm-dynamic-tiering');
   const stack = await startLocalStack(config, { aws, log });
   try {
     const ctx = await createContext(stack.config, log, { aws });
