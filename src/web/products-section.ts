@@ -49,7 +49,7 @@ export const productsStyles = `
 .thumb .open { padding: 0; border: 2px solid var(--line); background: var(--bg); width: 150px; height: 120px; display: flex; align-items: center; justify-content: center; overflow: hidden; }
 .thumb.done .open { border-color: var(--ok); }
 .thumb.failed .open { border-color: var(--bad); }
-.thumb img { width: 100%; height: 100%; object-fit: contain; }
+.thumb img { width: 100%; height: 100%; object-fit: contain; background: center / contain no-repeat; }
 .thumb .no-image { font-size: 1.6rem; color: var(--muted); }
 .thumb .state { font-weight: 600; }
 .thumb.failed .state, .thumb .reason { color: var(--bad); }

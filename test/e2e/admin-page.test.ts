@@ -25,16 +25,21 @@ async function importProgress(page: Page) {
   return { done: Number(done), failed: Number(failed), total: Number(total) };
 }
 
-/** A product's thumbnails as the browser shows them: position, state, and the picture's loaded width (0: not loaded). */
+/**
+ * A product's thumbnails as the browser shows them: position, state, and the pixel width of the WebP
+ * it loaded (0: not loaded). With a srcset, naturalWidth is scaled to the `sizes` slot, so the width
+ * is the `w` of the candidate the browser chose (currentSrc).
+ */
 async function thumbnails(page: Page, sku: string) {
   return page.locator(`#products-list article[data-sku="${sku}"] li.thumb`).evaluateAll((items) =>
     items.map((item) => {
       // The root project has no DOM types: the properties read, as the browser has them.
-      const img = item.querySelector('img') as { complete: boolean; naturalWidth: number } | null;
+      const img = item.querySelector('img') as { complete: boolean; naturalWidth: number; currentSrc: string; srcset: string } | null;
+      const chosen = img?.srcset.split(', ').find((candidate) => candidate.split(' ')[0] === img.currentSrc);
       return {
         position: Number(item.getAttribute('data-position')),
         status: item.getAttribute('data-status'),
-        naturalWidth: img?.complete ? img.naturalWidth : 0,
+        loadedWidth: img?.complete && img.naturalWidth > 0 ? Number(chosen?.split(' ')[1]?.slice(0, -1) ?? img.naturalWidth) : 0,
       };
     }),
   );
@@ -136,7 +141,8 @@ describe('admin page in a real browser', () => {
     await page.waitForSelector('#app:not([hidden])');
 
     // Three sizes, so each thumbnail's loaded width says which picture it is; /shop/late.jpg is a 404 for now.
-    const pictures = [['/shop/wide.jpg', 320, 240, 20], ['/shop/tall.jpg', 200, 300, 140], ['/shop/square.jpg', 240, 240, 260]] as const;
+    // /shop/large.jpg is big enough for every IMAGE_WIDTHS size: its thumbnail must load the smallest.
+    const pictures = [['/shop/wide.jpg', 320, 240, 20], ['/shop/tall.jpg', 200, 300, 140], ['/shop/square.jpg', 240, 240, 260], ['/shop/large.jpg', 1400, 1000, 200]] as const;
     for (const [path, width, height, hue] of pictures) {
       cdn.set(path, { body: await renderSampleImage({ label: path.slice(6), width, height, format: 'jpeg', hue }), contentType: 'image/jpeg' });
     }
@@ -147,6 +153,7 @@ describe('admin page in a real browser', () => {
         ['SKU', 'Product Name', 'Colour', 'Image 1', 'Image 2', 'Image 3'],
         ['S-1', 'Garden chair', 'green', cdn.url('/shop/tall.jpg'), cdn.url('/shop/wide.jpg'), cdn.url('/shop/square.jpg')],
         ['S-2', 'Parasol', 'white', cdn.url('/shop/square.jpg'), cdn.url('/shop/late.jpg'), ''],
+        ['S-3', 'Lounger', 'blue', cdn.url('/shop/large.jpg'), '', ''],
       ]),
     );
     await page.fill('#upload-supplier', 'shop');
@@ -159,17 +166,26 @@ describe('admin page in a real browser', () => {
     await page.click('#products-search');
     // The view is polled: it fills in as the worker finishes.
     await expect.poll(async () => (await thumbnails(page, 'S-2')).map((t) => t.status), generous).toEqual(['done', 'failed']);
-    await expect.poll(async () => (await thumbnails(page, 'S-1')).every((t) => t.status === 'done' && t.naturalWidth > 0), generous).toBe(true);
+    await expect.poll(async () => (await thumbnails(page, 'S-1')).every((t) => t.status === 'done' && t.loadedWidth > 0), generous).toBe(true);
     expect(await thumbnails(page, 'S-1')).toEqual([
-      { position: 1, status: 'done', naturalWidth: 200 },
-      { position: 2, status: 'done', naturalWidth: 320 },
-      { position: 3, status: 'done', naturalWidth: 240 },
+      { position: 1, status: 'done', loadedWidth: 200 },
+      { position: 2, status: 'done', loadedWidth: 320 },
+      { position: 3, status: 'done', loadedWidth: 240 },
     ]);
     // Our own WebPs, lazily loaded, not the supplier's URLs.
     const media = await page.locator('#products-list article[data-sku="S-1"] li.thumb img').evaluateAll((imgs) =>
       imgs.map((img) => ({ src: img.getAttribute('src'), loading: img.getAttribute('loading') })),
     );
     expect(media).toEqual(Array.from({ length: 3 }, () => ({ src: expect.stringMatching(new RegExp(`^${ctx.config.publicMediaBaseUrl}/.+\\.webp$`)), loading: 'lazy' })));
+    // A picture with sizes: the browser picks the 320 px WebP for the 150 px box, over its ThumbHash.
+    await expect.poll(async () => (await thumbnails(page, 'S-3')).map((t) => t.loadedWidth), generous).toEqual([320]);
+    const large = await page.locator('#products-list article[data-sku="S-3"] li.thumb img').evaluate((img: HTMLImageElement) => ({
+      widths: img.srcset.split(', ').map((candidate) => candidate.split(' ')[1]),
+      chosen: img.currentSrc === img.srcset.split(', ')[0]!.split(' ')[0],
+      full: img.src === img.srcset.split(', ').at(-1)!.split(' ')[0],
+      placeholder: img.style.backgroundImage.startsWith('url("data:image/png;base64,'),
+    }));
+    expect(large).toEqual({ widths: ['320w', '640w', '1024w', '1400w'], chosen: true, full: true, placeholder: true });
     const failed = page.locator('#products-list article[data-sku="S-2"] li.thumb[data-status="failed"]');
     expect(await failed.locator('.state').textContent()).toBe('2. failed · http_4xx');
     expect(await failed.locator('.reason').textContent()).toContain('404');
@@ -195,8 +211,8 @@ describe('admin page in a real browser', () => {
 
     await page.selectOption('#products-state', 'done');
     await expect.poll(async () => thumbnails(page, 'S-2'), generous).toEqual([
-      { position: 1, status: 'done', naturalWidth: 240 },
-      { position: 2, status: 'done', naturalWidth: 280 },
+      { position: 1, status: 'done', loadedWidth: 240 },
+      { position: 2, status: 'done', loadedWidth: 280 },
     ]);
     const { rows } = await ctx.pool.query(`SELECT status, width, original_bytes > 0 AS original FROM image_sources WHERE source_url = $1`, [cdn.url('/shop/late.jpg')]);
     expect(rows).toEqual([{ status: 'done', width: 280, original: true }]);

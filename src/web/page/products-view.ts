@@ -1,3 +1,4 @@
+import { thumbHashToDataURL } from 'thumbhash';
 import { api, send } from './api.ts';
 import type { Products, Requeue } from './api-types.ts';
 import { byId, el } from './dom.ts';
@@ -61,10 +62,27 @@ function stateLabel(p: Picture): string {
   return p.status === 'done' ? 'done' : `pending (${p.status})`;
 }
 
+/** The thumbnail box's CSS width (see products-section.ts): what the browser picks a size for. */
+const thumbnailWidth = 150;
+
+/** The ThumbHash as a blurred picture (a data URL), painted behind the thumbnail until the WebP is in. */
+const placeholderStyle = (placeholder: string | null) =>
+  placeholder ? `background-image: url("${thumbHashToDataURL(Uint8Array.from(atob(placeholder), (c) => c.charCodeAt(0)))}")` : undefined;
+
 function thumbnail(product: Product, p: Picture): HTMLLIElement {
   const picture = p.url
-    ? // loading before src: an image given its src first starts loading at once.
-      el('img', { loading: 'lazy', src: p.url, alt: `${product.sku} image ${p.position}`, width: 120, height: 120 })
+    ? // loading, srcset and sizes before src: an image given its src first starts loading it at once.
+      // The browser takes the smallest size that fills the box, not the full WebP.
+      el('img', {
+        loading: 'lazy',
+        srcset: p.variants.map((v) => `${v.url} ${v.width}w`).join(', '),
+        sizes: `${thumbnailWidth}px`,
+        src: p.url,
+        alt: `${product.sku} image ${p.position}`,
+        width: 120,
+        height: 120,
+        style: placeholderStyle(p.placeholder),
+      })
     : el('span', { className: 'no-image' }, p.status === 'failed' ? '✕' : '…');
   const open = el('button', { type: 'button', className: 'open', title: p.sourceUrl, onclick: () => openPicture(product, p) }, picture);
   const retry =
