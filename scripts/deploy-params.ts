@@ -123,6 +123,7 @@ export function checkDeployParams(params: DeployParams): string[] {
   checkVpc(params, problems);
   checkSecretName(params, 'databaseSecretName', problems);
   checkSecretName(params, 'adminTokenSecretName', problems);
+  if ((params.feedSecretsName ?? '') !== '') checkSecretName(params, 'feedSecretsName', problems);
   checkDatabaseProxy(params, problems);
   const kmsKey = params.secretsKmsKeyId ?? '';
   if (kmsKey !== '' && !kmsKeyId.test(kmsKey)) problems.push(`secretsKmsKeyId=${JSON.stringify(kmsKey)}: expected a KMS key id (1234abcd-12ab-34cd-56ef-1234567890ab, or mrk-…) or empty`);

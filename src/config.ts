@@ -53,6 +53,9 @@ const envSchema = z.object({
   // Secrets Manager secrets (name or ARN) read at run time instead of DATABASE_URL / ADMIN_TOKEN (Lambda).
   DATABASE_SECRET_ID: z.string().optional(),
   ADMIN_TOKEN_SECRET_ID: z.string().optional(),
+  // One secret holding feed header values as JSON ({ "FEED_SECRET_ACME_TOKEN": "Bearer …" }), read when no
+  // FEED_SECRET_* variable of the name a header stores is set (src/secrets/feed-secrets.ts).
+  FEED_SECRETS_SECRET_ID: z.string().optional(),
   SECRETS_CACHE_TTL_SECONDS: int(300, 0, 86_400),
   AWS_REGION: z.string().default('us-east-1'),
   AWS_ENDPOINT_URL: optionalUrl,
@@ -172,10 +175,12 @@ export function loadConfig(env: Env = process.env) {
     databaseTls: { mode: e.DATABASE_SSL, caFile: e.DATABASE_CA_FILE },
     /** Where connections go instead of the URL's host and port (RDS Proxy); undefined: the URL's. */
     databaseProxyEndpoint: e.DATABASE_PROXY_ENDPOINT,
-    /** Read at run time by the Lambda adapters (src/secrets), in place of DATABASE_URL and ADMIN_TOKEN. */
+    /** Read at run time by the Lambda adapters (src/secrets), in place of DATABASE_URL, ADMIN_TOKEN and FEED_SECRET_* variables. */
     secrets: {
       databaseSecretId: e.DATABASE_SECRET_ID,
       adminTokenSecretId: e.ADMIN_TOKEN_SECRET_ID,
+      /** Feed header values by FEED_SECRET_* name, for the names no variable holds. */
+      feedSecretsId: e.FEED_SECRETS_SECRET_ID,
       cacheTtlSeconds: e.SECRETS_CACHE_TTL_SECONDS,
     },
     aws: {
@@ -244,7 +249,7 @@ export function loadConfig(env: Env = process.env) {
     feeds: {
       maxBytes: e.FEED_MAX_BYTES,
       responseTimeoutMs: e.FEED_RESPONSE_TIMEOUT_MS,
-      /** FEED_SECRET_* variables by name: the values a supplier's feed headers refer to. */
+      /** FEED_SECRET_* variables by name: the values a supplier's feed headers refer to (before FEED_SECRETS_SECRET_ID's). */
       secrets: feedSecrets(withoutEmpty(env)),
     },
     limits: { maxUploadBytes: e.MAX_UPLOAD_BYTES, maxRows: e.MAX_ROWS, xlsxMaxUncompressedBytes: e.XLSX_MAX_UNCOMPRESSED_BYTES },

@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { ConfigError } from './config.ts';
 import { createDb, type DatabaseUrlSource, type Db } from './db/client.ts';
 import type { Log } from './observability/logger.ts';
+import { type FeedSecrets, feedSecrets } from './secrets/feed-secrets.ts';
 
 /** Everything the logic talks to. Adapters (handlers, CLI, tests) build one; logic takes it as an argument. */
 export interface AppContext {
@@ -14,6 +15,8 @@ export interface AppContext {
   sqs: SQSClient;
   s3: S3Client;
   log: Log;
+  /** The values of feed request headers (FEED_SECRET_* variables; on Lambda, also the feed secret). */
+  feedSecrets: FeedSecrets;
   /** Queue URLs resolved at start, so the hot paths never look them up. */
   queueUrl: string;
   dlqUrl: string | undefined;
@@ -48,12 +51,13 @@ function withoutAws(): Pick<AppContext, 'sqs' | 's3' | 'queueUrl' | 'dlqUrl'> {
 /**
  * Builds the context from a config whose database and AWS endpoints are already decided. With
  * `aws: false` the AWS SDK is not even loaded: commands that only read the database start faster.
- * `databaseUrl` replaces DATABASE_URL with a source that can change (a secret read at run time).
+ * `databaseUrl` replaces DATABASE_URL with a source that can change (a secret read at run time), and
+ * `feedSecrets` replaces the FEED_SECRET_* variables alone with those and the feed secret's keys.
  */
 export async function createContext(
   config: Config,
   log: Log,
-  options: { aws?: boolean; databaseUrl?: DatabaseUrlSource } = {},
+  options: { aws?: boolean; databaseUrl?: DatabaseUrlSource; feedSecrets?: FeedSecrets } = {},
 ): Promise<AppContext> {
   const databaseUrl = options.databaseUrl ?? config.databaseUrl;
   if (!databaseUrl) throw new ConfigError('DATABASE_URL: required here (the embedded stack sets it locally)');
@@ -62,7 +66,7 @@ export async function createContext(
     await pool.end();
     throw error;
   });
-  const base = { config, db, pool, log, now: () => new Date() };
+  const base = { config, db, pool, log, feedSecrets: options.feedSecrets ?? feedSecrets(config.feeds.secrets), now: () => new Date() };
   if (!aws) {
     return Object.defineProperties({ ...base, close: () => pool.end() }, Object.getOwnPropertyDescriptors(withoutAws())) as unknown as AppContext;
   }

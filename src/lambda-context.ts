@@ -15,7 +15,8 @@ function powertoolsLog(logger: Logger): Log {
  * Builds the context once per Lambda container, on the first invocation, and reuses it (pool, clients,
  * resolved queue URLs) across invocations. A failed start is not cached, so the next invocation retries.
  * The database URL and admin token come from Secrets Manager when the template names their secrets
- * (DATABASE_SECRET_ID, ADMIN_TOKEN_SECRET_ID): read at run time, cached, and read again when refused.
+ * (DATABASE_SECRET_ID, ADMIN_TOKEN_SECRET_ID), and feed header values from the feed secret
+ * (FEED_SECRETS_SECRET_ID): read at run time, cached, and read again when refused.
  */
 export function lazyLambdaContext<T>(serviceName: string, extend: (ctx: AppContext, secrets: RuntimeSecrets) => T) {
   let ready: Promise<T> | undefined;
@@ -24,7 +25,7 @@ export function lazyLambdaContext<T>(serviceName: string, extend: (ctx: AppConte
       const config = loadConfig();
       const logger = new Logger({ serviceName, logLevel: config.logLevel ?? 'INFO' });
       const secrets = runtimeSecrets(config);
-      return extend(await createContext(config, powertoolsLog(logger), { databaseUrl: secrets.databaseUrl }), secrets);
+      return extend(await createContext(config, powertoolsLog(logger), { databaseUrl: secrets.databaseUrl, feedSecrets: secrets.feedSecrets }), secrets);
     })().catch((error: unknown) => {
       ready = undefined;
       throw error;

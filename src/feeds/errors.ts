@@ -14,8 +14,10 @@ export const FeedErrorKind = {
   network: 'network',
   tooLarge: 'too_large',
   tooManyRedirects: 'too_many_redirects',
-  /** A header names a FEED_SECRET_* variable that is not set where the tick runs. */
+  /** A header names a FEED_SECRET_* variable that is not set where the tick runs, nor a key of the feed secret. */
   missingSecret: 'missing_secret',
+  /** The feed secret (FEED_SECRETS_SECRET_ID) could not be read, or is not a JSON object of FEED_SECRET_* names. */
+  secret: 'secret',
   /** A gzip body that does not inflate. */
   badGzip: 'bad_gzip',
   /** Storing the body or registering its import failed (the uploads bucket, the database). */

@@ -19,17 +19,46 @@ type Ending = {
 /** How one fetch of a supplier's feed ended, as recorded in `feed_fetches` (row `fetchId`). */
 export type FeedFetchResult = { fetchId: number; supplier: string; url: string; durationMs: number } & Ending;
 
-/** The secret headers' values, from the FEED_SECRET_* variables they name. */
-function requestHeaders(ctx: AppContext, feed: ClaimedFeed): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(feed.feedHeaders).map(([name, secret]) => {
-      const value = ctx.config.feeds.secrets[secret];
+/**
+ * The secret headers' values, by the FEED_SECRET_* names they store (a variable, else the feed
+ * secret's key). `reread`: the feed secret read again, after the supplier refused what we sent.
+ */
+async function requestHeaders(ctx: AppContext, feed: ClaimedFeed, read: 'cached' | 'reread' = 'cached'): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    Object.entries(feed.feedHeaders).map(async ([name, secret]) => {
+      const value = await (read === 'reread' ? ctx.feedSecrets.reread(secret) : ctx.feedSecrets.value(secret)).catch((error: unknown) => {
+        throw new FeedError(FeedErrorKind.secret, `${feed.supplierCode}: header ${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      });
       if (value === undefined) {
-        throw new FeedError(FeedErrorKind.missingSecret, `${feed.supplierCode}: header ${name} names ${secret}, which is not set`);
+        throw new FeedError(FeedErrorKind.missingSecret, `${feed.supplierCode}: header ${name} names ${secret}, which is not set (${ctx.feedSecrets.lookedIn})`);
       }
-      return [name, value];
+      return [name, value] as const;
     }),
   );
+  return Object.fromEntries(entries);
+}
+
+const refusedStatuses = new Set([401, 403]);
+
+/**
+ * The GET, sent once more when the supplier refused (401/403) values that came from the feed secret
+ * and the secret, read again, now holds others: a rotation takes effect at once, not after the
+ * cache's TTL. Values from variables are never re-read; an unchanged secret is not sent twice.
+ */
+async function fetchWithSecrets(ctx: AppContext, fetcher: FeedFetcher, feed: ClaimedFeed, deadline: number | undefined) {
+  const send = (headers: Record<string, string>) =>
+    fetcher.fetch(feed.feedUrl, { headers, validators: { etag: feed.feedEtag, lastModified: feed.feedLastModified }, deadline });
+  const headers = await requestHeaders(ctx, feed);
+  try {
+    return await send(headers);
+  } catch (error) {
+    const refused = error instanceof FeedError && refusedStatuses.has(error.httpStatus ?? 0);
+    if (!refused || !Object.values(feed.feedHeaders).some((secret) => ctx.feedSecrets.fromSecret(secret))) throw error;
+    const fresh = await requestHeaders(ctx, feed, 'reread');
+    if (Object.entries(fresh).every(([name, value]) => headers[name] === value)) throw error;
+    ctx.log.info('feed refused its secret headers; sending the values read again from the feed secret', { supplier: feed.supplierCode, httpStatus: error.httpStatus });
+    return await send(fresh);
+  }
 }
 
 async function remember(ctx: AppContext, feed: ClaimedFeed, fetched: FetchedFeed): Promise<void> {
@@ -42,11 +71,7 @@ async function remember(ctx: AppContext, feed: ClaimedFeed, fetched: FetchedFeed
 async function fetchAndRegister(ctx: AppContext, fetcher: FeedFetcher, feed: ClaimedFeed, deadline: number | undefined): Promise<Ending> {
   let fetched: FetchedFeed | FeedNotModified;
   try {
-    fetched = await fetcher.fetch(feed.feedUrl, {
-      headers: requestHeaders(ctx, feed),
-      validators: { etag: feed.feedEtag, lastModified: feed.feedLastModified },
-      deadline,
-    });
+    fetched = await fetchWithSecrets(ctx, fetcher, feed, deadline);
   } catch (error) {
     const failure = error instanceof FeedError ? error : new FeedError(FeedErrorKind.network, `${feed.feedUrl}: ${String(error)}`, { cause: error });
     return { outcome: FeedFetchOutcome.failed, errorKind: failure.kind, error: failure.message, httpStatus: failure.httpStatus ?? null, bytes: null };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RotatingValue } from './secret-cache.ts';
-import { SecretError } from './secret-cache.ts';
+import { SecretError } from './errors.ts';
 
 /** The JSON RDS writes for a managed secret and that its rotation functions keep up to date. */
 const rdsSecret = z.object({

@@ -1,20 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AppError } from '../errors.ts';
-
-/** A secret that could not be read, or holds nothing we can use. Transient when Secrets Manager said so (throttling, 5xx). */
-export class SecretError extends AppError<'secret'> {
-  override name = 'SecretError';
-  readonly #transient: boolean;
-
-  constructor(message: string, options: { cause?: unknown; transient?: boolean } = {}) {
-    super('secret', message, options);
-    this.#transient = options.transient ?? false;
-  }
-
-  get transient(): boolean {
-    return this.#transient;
-  }
-}
+import { SecretError } from './errors.ts';
 
 function retryable(error: unknown): boolean {
   const e = error as { $retryable?: unknown; $metadata?: { httpStatusCode?: number } } | null;

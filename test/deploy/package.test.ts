@@ -6,7 +6,7 @@ import { buffer } from 'node:stream/consumers';
 import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { artifactDir, lambdaFunctions, projectRoot } from '../../scripts/bundle.ts';
-import { loadConfig } from '../../src/config.ts';
+import { feedSecretPrefix, loadConfig } from '../../src/config.ts';
 import { DeployParamsError } from '../../scripts/deploy-params.ts';
 import { packageService, serverlessDir } from '../../scripts/package.ts';
 import { installedSharpVersion, type LambdaArchitecture, sharpBinaryPath } from '../../scripts/sharp-for-lambda.ts';
@@ -42,6 +42,7 @@ const elfMachine = { arm64: 0xb7, x86_64: 0x3e } as const satisfies Record<Lambd
 const hardened = {
   databaseSecretName: 'prod/catalog/database',
   adminTokenSecretName: 'prod/catalog/admin-token',
+  feedSecretsName: 'prod/catalog/feeds',
   secretsKmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
   tickReservedConcurrency: 'none',
   vpcSubnetIds: 'subnet-0123abcd,subnet-4567ef01',
@@ -193,8 +194,22 @@ describe('CloudFormation template', () => {
       }
     }
     expect(lambda('admin').Environment.Variables.ADMIN_TOKEN_SECRET_ID).toBe('catalog-importer/test/admin-token');
+    for (const template of [resources, x86Resources]) {
+      for (const [name] of ofType('AWS::Lambda::Function')) {
+        const variables = Object.keys(template[name]!.Properties.Environment.Variables);
+        expect(variables.filter((variable) => variable.startsWith(feedSecretPrefix)), name).toEqual([]);
+      }
+    }
     expect(lambda('worker').Environment.Variables.ADMIN_TOKEN_SECRET_ID).toBeUndefined();
     expect(x86Resources.AdminLambdaFunction!.Properties.Environment.Variables.ADMIN_TOKEN_SECRET_ID).toBe(hardened.adminTokenSecretName);
+  });
+
+  test('feedSecretsName puts only the feed secret\'s name in the environment of the tick and the admin API, and is absent without it', () => {
+    for (const { name } of lambdaFunctions) expect(lambda(name).Environment.Variables.FEED_SECRETS_SECRET_ID, name).toBeUndefined();
+    const variables = (name: string) => x86Resources[`${name}LambdaFunction`]!.Properties.Environment.Variables;
+    expect(variables('Scheduled').FEED_SECRETS_SECRET_ID).toBe(hardened.feedSecretsName);
+    expect(variables('Admin').FEED_SECRETS_SECRET_ID).toBe(hardened.feedSecretsName);
+    expect(variables('Worker').FEED_SECRETS_SECRET_ID).toBeUndefined();
   });
 
   test('every function verifies the database against Amazon CA bundle', () => {
@@ -207,12 +222,15 @@ describe('CloudFormation template', () => {
     const arn = (name: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${name}-??????` });
     for (const role of ['ScheduledRole', 'WorkerRole']) {
       expect(resourcesAllowed(role, 'secretsmanager:GetSecretValue')).toEqual([arn('catalog-importer/test/database')]);
-      expect(resourcesAllowed(role, 'secretsmanager:GetSecretValue', x86Resources)).toEqual([arn(hardened.databaseSecretName)]);
     }
     expect(resourcesAllowed('AdminRole', 'secretsmanager:GetSecretValue')).toEqual([arn('catalog-importer/test/database'), arn('catalog-importer/test/admin-token')]);
+    // With feedSecretsName: the feed secret, for the two functions that fetch feeds (the tick, fetch now) and no other.
+    expect(resourcesAllowed('ScheduledRole', 'secretsmanager:GetSecretValue', x86Resources)).toEqual([arn(hardened.databaseSecretName), arn(hardened.feedSecretsName)]);
+    expect(resourcesAllowed('WorkerRole', 'secretsmanager:GetSecretValue', x86Resources)).toEqual([arn(hardened.databaseSecretName)]);
     expect(resourcesAllowed('AdminRole', 'secretsmanager:GetSecretValue', x86Resources)).toEqual([
       arn(hardened.databaseSecretName),
       arn(hardened.adminTokenSecretName),
+      arn(hardened.feedSecretsName),
     ]);
     for (const role of ['ScheduledRole', 'WorkerRole', 'AdminRole']) {
       expect(actionsOf(role)).not.toContain('kms:Decrypt');
@@ -382,6 +400,7 @@ describe('parameters checked before anything is bundled', () => {
     [['vpcSubnetIds=subnet-0123abcd'], 'vpcSubnetIds is set but vpcSecurityGroupIds is empty'],
     [['architecture=sparc'], 'architecture="sparc": expected arm64 or x86_64'],
     [['databaseSecretName={{resolve:secretsmanager:db}}'], 'databaseSecretName='],
+    [['feedSecretsName=arn:aws:secretsmanager:eu-west-1:123456789012:secret:feeds-AbC123'], 'feedSecretsName="arn:'],
     [['workerTimeout=120'], 'imagesVisibilityTimeout=360 is under 6 × workerTimeout (720)'],
     [['databaseProxy=true'], 'databaseProxy=true needs vpcSubnetIds and vpcSecurityGroupIds'],
     [['databaseProxy=true', 'vpcSubnetIds=subnet-0123abcd', 'vpcSecurityGroupIds=sg-0123abcd'], 'needs vpcSubnetIds in at least two Availability Zones'],

@@ -5,7 +5,8 @@ import { loadConfig } from '../../../src/config.ts';
 import { appForCurrentToken } from '../../../src/secrets/app-for-current-token.ts';
 import { databaseUrlFromSecret } from '../../../src/secrets/database-url.ts';
 import { runtimeSecrets } from '../../../src/secrets/runtime-secrets.ts';
-import { createSecretCache, SecretError } from '../../../src/secrets/secret-cache.ts';
+import { SecretError } from '../../../src/secrets/errors.ts';
+import { createSecretCache } from '../../../src/secrets/secret-cache.ts';
 import { startSecretsManagerFake } from '../../helpers/secrets-manager-fake.ts';
 
 type Fake = Awaited<ReturnType<typeof startSecretsManagerFake>>;
