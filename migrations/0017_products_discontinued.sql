@@ -1,0 +1,1 @@
+CREATE INDEX "products_discontinued_idx" ON "products" USING btree ("supplier_id","sku") WHERE "products"."discontinued_at" IS NOT NULL;
