@@ -87,8 +87,12 @@ export const suppliers = pgTable('suppliers', {
   feedEtag: text('feed_etag'),
   feedLastModified: text('feed_last_modified'),
   feedContentHash: text('feed_content_hash'),
-  /** When the feed was last claimed for a fetch; the next is due an interval later. */
+  /** When the feed was last claimed for a fetch; the next is due an interval later. Cleared by a failure. */
   feedFetchedAt: timestamp('feed_fetched_at', { withTimezone: true }),
+  /** Fetches in a row that failed; 0 after any that did not (src/feeds/feed-backoff.ts). */
+  feedFailuresInRow: integer('feed_failures_in_row').notNull().default(0),
+  /** While failing: the tick tries the feed again no sooner (its backoff); null once a fetch works. "Fetch now" ignores it. */
+  feedRetryAt: timestamp('feed_retry_at', { withTimezone: true }),
   createdAt: createdAt(),
 });
 
