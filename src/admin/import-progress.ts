@@ -18,6 +18,8 @@ export interface ImportProgress extends RowCounts {
   error: string | null;
   createdAt: Date;
   finishedAt: Date | null;
+  /** Products of the supplier a full-catalog import lacked and discontinued (0 for any other import). */
+  productsDiscontinued: number;
   /** Distinct image sources of the links this import last set (re-imports that change nothing leave them with the earlier import). */
   images: ImageCounts;
 }
@@ -37,7 +39,8 @@ export async function listImports(
   const { rows } = await ctx.pool.query<Omit<ImportProgress, 'images'>>(
     `SELECT i.id AS "importId", s.code AS supplier, i.file_name AS "fileName", i.status, i.error,
             i.rows_total AS "rowsTotal", i.rows_imported AS "rowsImported", i.rows_failed AS "rowsFailed",
-            i.warnings, i.products_upserted AS "productsUpserted", i.created_at AS "createdAt", i.finished_at AS "finishedAt"
+            i.warnings, i.products_upserted AS "productsUpserted",
+            i.products_discontinued AS "productsDiscontinued", i.created_at AS "createdAt", i.finished_at AS "finishedAt"
        FROM imports i JOIN suppliers s ON s.id = i.supplier_id
       WHERE ($1::text IS NULL OR s.code = $1)
       ORDER BY i.id DESC

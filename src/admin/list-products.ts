@@ -41,6 +41,10 @@ export interface ProductListing {
   images: { total: number; done: number; failed: number };
   /** Every link in position order, whatever its source's state. */
   gallery: GalleryImage[];
+  /** When a full-catalog import lacked it (kept, not deleted); null while the product is current. */
+  discontinuedAt: Date | null;
+  /** The full-catalog import that lacked it; null while the product is current. */
+  discontinuedByImportId: number | null;
 }
 
 export interface ProductPage {
@@ -68,6 +72,8 @@ export interface ProductFilter {
   /** Part of the SKU or the title, case-insensitive. */
   q?: string;
   state?: GalleryState;
+  /** True: only discontinued products; false: only current ones; unset: both. */
+  discontinued?: boolean;
   limit?: number;
   /** The previous page's `next`. */
   after?: string;
@@ -102,8 +108,9 @@ const stateConditions: Record<GalleryState, string> = {
 
 /**
  * One page of products with their fields, WebP URLs and gallery (each link's source: state, error,
- * WebP and original sizes, the WebP's sizes for a srcset and its placeholder), filtered by supplier,
- * import, SKU/title and image state.
+ * WebP and original sizes, the WebP's sizes for a srcset and its placeholder) and whether a
+ * full-catalog import discontinued it, filtered by supplier, import, SKU/title, image state and
+ * discontinued or current.
  * Keyset pagination over the (supplier, sku) unique index: a page costs its own rows whatever the
  * catalog's size, and `after` (the previous page's `next`) continues where it stopped. The search
  * is `ILIKE '%q%'` on SKU and title, answered by one trigram index over both (migrations/0012).
@@ -124,13 +131,18 @@ export async function listProducts(ctx: AppContext, filter: ProductFilter = {}):
     where.push(`(p.sku || ' ' || coalesce(p.title, '')) ILIKE ${param(containsPattern(filter.q))}`);
   }
   if (filter.state) where.push(stateConditions[filter.state]);
+  // Discontinued: products_discontinued_idx, a partial index in page order, holds only them, so a page
+  // reads its own rows however few of the catalog they are. Current: nearly every product, read along
+  // the unique index, the few discontinued skipped.
+  if (filter.discontinued !== undefined) where.push(`p.discontinued_at IS ${filter.discontinued ? 'NOT NULL' : 'NULL'}`);
   if (filter.after) {
     const [supplierId, sku] = decodeCursor(filter.after);
     where.push(`(p.supplier_id, p.sku) > (${param(supplierId)}::int, ${param(sku)}::text)`);
   }
   const { rows } = await ctx.pool.query<ProductListing & { supplierId: number }>(
     `SELECT s.code AS supplier, p.supplier_id AS "supplierId", p.sku, p.title, p.fields, p.image_urls AS "imageUrls",
-            json_build_object('total', g.total, 'done', g.done, 'failed', g.failed) AS images, g.gallery
+            json_build_object('total', g.total, 'done', g.done, 'failed', g.failed) AS images, g.gallery,
+            p.discontinued_at AS "discontinuedAt", p.discontinued_by_import_id AS "discontinuedByImportId"
        FROM products p
        JOIN suppliers s ON s.id = p.supplier_id
        CROSS JOIN LATERAL (

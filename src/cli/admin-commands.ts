@@ -39,7 +39,7 @@ function scheduleAction<T>(act: (schedule: ScheduleControl) => Promise<T>, descr
 export function registerAdminCommands(program: Command, json: Option): void {
   program
     .command('imports')
-    .description('imports with rows read, products, row errors and images by status')
+    .description('imports with rows read, products (and those a full catalog discontinued), row errors and images by status')
     .option('--supplier <code>')
     .option('--limit <n>', 'at most this many, newest first', positiveInt, 50)
     .addOption(json)
@@ -56,6 +56,7 @@ export function registerAdminCommands(program: Command, json: Option): void {
               rows: `${i.rowsImported}/${i.rowsTotal}`,
               rejected: i.rowsFailed,
               products: i.productsUpserted,
+              discontinued: i.productsDiscontinued || '',
               images: `${i.images.done}/${i.images.total} done`,
               failed: i.images.failed,
               waiting: i.images.pending + i.images.queued + i.images.processing,

@@ -144,17 +144,28 @@ program
 
 program
   .command('products')
-  .description('products with their WebP URLs')
+  .description('products with their WebP URLs, and which a full-catalog import discontinued')
   .option('--supplier <code>')
   .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 1000)
   .option('--after <cursor>', "continue after a truncated listing (its `next`)")
+  .option('--discontinued', 'only the products a full-catalog import discontinued')
+  .option('--no-discontinued', 'only current products')
   .addOption(json)
-  .action(async (options: { supplier?: string; limit: number; after?: string; json?: boolean }) => {
+  .action(async (options: { supplier?: string; limit: number; after?: string; discontinued?: boolean; json?: boolean }) => {
     await withSession(async ({ ctx }) => {
       const page = await listProducts(ctx, options);
       emit(Boolean(options.json), page, () =>
         [
-          table(page.products.map((p) => ({ supplier: p.supplier, sku: p.sku, title: p.title, done: `${p.images.done}/${p.images.total}`, first: p.imageUrls[0] ?? '' }))),
+          table(
+            page.products.map((p) => ({
+              supplier: p.supplier,
+              sku: p.sku,
+              title: p.title,
+              done: `${p.images.done}/${p.images.total}`,
+              first: p.imageUrls[0] ?? '',
+              discontinued: p.discontinuedByImportId === null ? '' : `by import #${p.discontinuedByImportId}`,
+            })),
+          ),
           ...(page.truncated ? [`showing the first ${page.products.length}; more with --after ${page.next}`] : []),
         ].join('\n'),
       );

@@ -62,6 +62,7 @@ const schemas = {
     import: id.optional(),
     q: z.string().trim().max(200).optional(),
     state: z.enum(Object.values(GalleryState)).optional(),
+    discontinued: flag.optional(),
     after: z.string().min(1).max(1000).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   }),

@@ -14,6 +14,11 @@ export const productsSection = `<section id="products-view" class="card" hidden>
           <option value="pending">some pending</option>
           <option value="failed">some failed</option>
         </select></label>
+        <label>Catalog <select id="products-discontinued" name="discontinued">
+          <option value="">all</option>
+          <option value="false">current</option>
+          <option value="true">discontinued</option>
+        </select></label>
         <div class="buttons"><button id="products-search" type="submit">Search</button></div>
       </form>
       <div id="products-list"></div>
@@ -43,6 +48,8 @@ export const productsStyles = `
 .product { border-top: 1px solid var(--line); padding: .8rem 0; }
 .product-head { display: flex; gap: .8rem; align-items: baseline; flex-wrap: wrap; }
 .product-head button { margin-left: auto; }
+.badge.discontinued { padding: 0 .4rem; border-radius: 4px; background: var(--bad); color: #fff; font-size: .78rem; font-weight: 600; }
+.product.discontinued h3 { color: var(--muted); }
 .fields { margin: .2rem 0 .5rem; color: var(--muted); font-size: .85rem; }
 .gallery { list-style: none; display: flex; flex-wrap: wrap; gap: .8rem; margin: 0; padding: 0; }
 .thumb { width: 150px; display: flex; flex-direction: column; gap: .15rem; font-size: .78rem; }

@@ -11,6 +11,7 @@ import { type FixtureCdn, startFixtureCdn } from '../../src/local/fixture-cdn.ts
 import { runLocalWorker } from '../../src/local/local-worker.ts';
 import { renderSampleImage } from '../../src/local/sample-images.ts';
 import { type AdminServer, startAdminServer } from '../helpers/admin-server.ts';
+import { importFile } from '../helpers/catalog.ts';
 import { buildCsv } from '../helpers/spreadsheets.ts';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -147,15 +148,13 @@ describe('admin page in a real browser', () => {
       cdn.set(path, { body: await renderSampleImage({ label: path.slice(6), width, height, format: 'jpeg', hue }), contentType: 'image/jpeg' });
     }
     const file = join(workDir, 'shop.csv');
-    await writeFile(
-      file,
-      buildCsv([
-        ['SKU', 'Product Name', 'Colour', 'Image 1', 'Image 2', 'Image 3'],
-        ['S-1', 'Garden chair', 'green', cdn.url('/shop/tall.jpg'), cdn.url('/shop/wide.jpg'), cdn.url('/shop/square.jpg')],
-        ['S-2', 'Parasol', 'white', cdn.url('/shop/square.jpg'), cdn.url('/shop/late.jpg'), ''],
-        ['S-3', 'Lounger', 'blue', cdn.url('/shop/large.jpg'), '', ''],
-      ]),
-    );
+    const shopRows = [
+      ['SKU', 'Product Name', 'Colour', 'Image 1', 'Image 2', 'Image 3'],
+      ['S-1', 'Garden chair', 'green', cdn.url('/shop/tall.jpg'), cdn.url('/shop/wide.jpg'), cdn.url('/shop/square.jpg')],
+      ['S-2', 'Parasol', 'white', cdn.url('/shop/square.jpg'), cdn.url('/shop/late.jpg'), ''],
+      ['S-3', 'Lounger', 'blue', cdn.url('/shop/large.jpg'), '', ''],
+    ];
+    await writeFile(file, buildCsv(shopRows));
     await page.fill('#upload-supplier', 'shop');
     await page.setInputFiles('#upload-file', file);
     await page.click('#upload-submit');
@@ -179,12 +178,16 @@ describe('admin page in a real browser', () => {
     expect(media).toEqual(Array.from({ length: 3 }, () => ({ src: expect.stringMatching(new RegExp(`^${ctx.config.publicMediaBaseUrl}/.+\\.webp$`)), loading: 'lazy' })));
     // A picture with sizes: the browser picks the 320 px WebP for the 150 px box, over its ThumbHash.
     await expect.poll(async () => (await thumbnails(page, 'S-3')).map((t) => t.loadedWidth), generous).toEqual([320]);
-    const large = await page.locator('#products-list article[data-sku="S-3"] li.thumb img').evaluate((img: HTMLImageElement) => ({
-      widths: img.srcset.split(', ').map((candidate) => candidate.split(' ')[1]),
-      chosen: img.currentSrc === img.srcset.split(', ')[0]!.split(' ')[0],
-      full: img.src === img.srcset.split(', ').at(-1)!.split(' ')[0],
-      placeholder: img.style.backgroundImage.startsWith('url("data:image/png;base64,'),
-    }));
+    const large = await page.locator('#products-list article[data-sku="S-3"] li.thumb img').evaluate((node) => {
+      // The root project has no DOM types: the properties read, as the browser has them.
+      const img = node as unknown as { srcset: string; currentSrc: string; src: string; style: { backgroundImage: string } };
+      return {
+        widths: img.srcset.split(', ').map((candidate) => candidate.split(' ')[1]),
+        chosen: img.currentSrc === img.srcset.split(', ')[0]!.split(' ')[0],
+        full: img.src === img.srcset.split(', ').at(-1)!.split(' ')[0],
+        placeholder: img.style.backgroundImage.startsWith('url("data:image/png;base64,'),
+      };
+    });
     expect(large).toEqual({ widths: ['320w', '640w', '1024w', '1400w'], chosen: true, full: true, placeholder: true });
     const failed = page.locator('#products-list article[data-sku="S-2"] li.thumb[data-status="failed"]');
     expect(await failed.locator('.state').textContent()).toBe('2. failed · http_4xx');
@@ -216,6 +219,16 @@ describe('admin page in a real browser', () => {
     ]);
     const { rows } = await ctx.pool.query(`SELECT status, width, original_bytes > 0 AS original FROM image_sources WHERE source_url = $1`, [cdn.url('/shop/late.jpg')]);
     expect(rows).toEqual([{ status: 'done', width: 280, original: true }]);
+
+    // The supplier's full catalog no longer lists S-3: kept, badged with the import that discontinued it.
+    const { importId: fullCatalog } = await importFile(ctx, 'shop', 'full.csv', buildCsv(shopRows.slice(0, 3)), { fullCatalog: true });
+    await page.selectOption('#products-state', '');
+    await page.selectOption('#products-discontinued', 'true');
+    const badges = () => page.locator('#products-list article').evaluateAll((items) => items.map((i) => [i.getAttribute('data-sku'), i.querySelector('.badge')?.textContent]));
+    await expect.poll(badges, generous).toEqual([['S-3', `discontinued (import #${fullCatalog})`]]);
+    await page.selectOption('#products-discontinued', 'false');
+    await expect.poll(badges, generous).toEqual([['S-1', undefined], ['S-2', undefined]]);
+    await page.waitForSelector(`#imports-body tr[data-import-id="${fullCatalog}"] .discontinued[data-count="1"]`, { ...generous, state: 'attached' });
   });
 
   it("sets a supplier's format and image base URL, previews a file with them, then imports it", { timeout: 240_000 }, async () => {

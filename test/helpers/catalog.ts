@@ -4,10 +4,13 @@ import { importSpreadsheet } from '../../src/catalog/import-spreadsheet.ts';
 import { registerUpload } from '../../src/catalog/register-upload.ts';
 import type { AppContext } from '../../src/context.ts';
 
-/** Registers `body` for `supplier` and imports it straight from memory (.xlsx by its name, CSV otherwise). */
-export async function importFile(ctx: AppContext, supplier: string, fileName: string, body: Buffer | string) {
+/**
+ * Registers `body` for `supplier` and imports it straight from memory (.xlsx by its name, CSV otherwise);
+ * `fullCatalog` as a full-catalog feed registers its bodies.
+ */
+export async function importFile(ctx: AppContext, supplier: string, fileName: string, body: Buffer | string, options: { fullCatalog?: boolean } = {}) {
   const bytes = Buffer.from(body);
-  const { importId } = await registerUpload(ctx, { supplierCode: supplier, fileName, body: bytes });
+  const { importId } = await registerUpload(ctx, { supplierCode: supplier, fileName, body: bytes, fullCatalog: options.fullCatalog });
   return importSpreadsheet(ctx, importId, Readable.from([bytes]), fileName.endsWith('.xlsx') ? 'xlsx' : 'csv');
 }
 

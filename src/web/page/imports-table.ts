@@ -49,7 +49,13 @@ export function renderImports(imports: Imports): void {
         el('td', {}, i.supplier),
         el('td', {}, i.fileName),
         el('td', { title: i.error ?? '' }, i.status + (i.error ? ' ⚠' : '')),
-        el('td', {}, `${i.rowsImported}/${i.rowsTotal}${i.rowsFailed ? ` (${i.rowsFailed} rejected)` : ''}`),
+        el(
+          'td',
+          { className: 'rows' },
+          `${i.rowsImported}/${i.rowsTotal}${i.rowsFailed ? ` (${i.rowsFailed} rejected)` : ''}`,
+          // A full catalog's products it lacked: kept, marked discontinued (the products view filters them).
+          i.productsDiscontinued ? el('span', { className: 'discontinued', dataset: { count: i.productsDiscontinued } }, ` · ${i.productsDiscontinued} discontinued`) : null,
+        ),
         progressCell(i.images),
         el('td', {}, report),
       );

@@ -22,10 +22,12 @@ function query(after: string | null): string {
   const importId = input('products-import').value.trim();
   const q = input('products-q').value.trim();
   const state = byId<HTMLSelectElement>('products-state').value;
+  const discontinued = byId<HTMLSelectElement>('products-discontinued').value;
   if (supplier) params.set('supplier', supplier);
   if (importId) params.set('import', importId);
   if (q) params.set('q', q);
   if (state) params.set('state', state);
+  if (discontinued) params.set('discontinued', discontinued);
   if (after) params.set('after', after);
   return `/api/products?${params}`;
 }
@@ -108,13 +110,19 @@ function productCard(product: Product): HTMLElement {
     : null;
   retryAll?.addEventListener('click', () => requeue(retryAll, failed));
   const fields = Object.entries(product.fields);
+  // A full-catalog import that lacked the product: kept, shown with the import that discontinued it.
+  const by = product.discontinuedByImportId;
   return el(
     'article',
-    { className: 'product', dataset: { supplier: product.supplier, sku: product.sku } },
+    {
+      className: by === null ? 'product' : 'product discontinued',
+      dataset: { supplier: product.supplier, sku: product.sku, ...(by === null ? {} : { discontinuedBy: by }) },
+    },
     el(
       'div',
       { className: 'product-head' },
       el('h3', {}, product.title ?? '(no title)'),
+      by === null ? null : el('span', { className: 'badge discontinued', title: `since ${product.discontinuedAt}` }, `discontinued (import #${by})`),
       el('span', { className: 'muted' }, `${product.supplier} · ${product.sku} · ${product.images.done}/${product.images.total} images done`),
       retryAll,
     ),
@@ -155,10 +163,12 @@ export function wireProductsView(onError: (error: unknown) => void): void {
     cursors = [null];
     reload();
   });
-  byId('products-state').addEventListener('change', () => {
-    cursors = [null];
-    reload();
-  });
+  for (const select of ['products-state', 'products-discontinued']) {
+    byId(select).addEventListener('change', () => {
+      cursors = [null];
+      reload();
+    });
+  }
   byId('products-next').addEventListener('click', (event) => {
     const next = (event.currentTarget as HTMLButtonElement).dataset.next;
     if (next) cursors.push(next);

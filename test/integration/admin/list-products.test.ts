@@ -136,6 +136,6 @@ describe('GET /api/products: the catalog with galleries, filtered and paged', ()
 
   it('answers the same to the CLI: the earlier fields plus the gallery', async () => {
     const page = await listProducts(ctx, { supplier: 'acme', limit: 1 });
-    expect(Object.keys(page.products[0]!).sort()).toEqual(['fields', 'gallery', 'imageUrls', 'images', 'sku', 'supplier', 'title']);
+    expect(Object.keys(page.products[0]!).sort()).toEqual(['discontinuedAt', 'discontinuedByImportId', 'fields', 'gallery', 'imageUrls', 'images', 'sku', 'supplier', 'title']);
   });
 });
