@@ -30,6 +30,24 @@ const list = (fallback: string) =>
 
 const optionalUrl = z.url().optional();
 
+/** `30d`, `12h`, `90m` or `600s`, in seconds; `also` is another word accepted (`off`), given back as null. */
+function durationOrIssue(value: string, ctx: z.RefinementCtx, also?: string): number | null {
+  if (also !== undefined && value.trim().toLowerCase() === also) return null;
+  const match = /^\s*(\d+)\s*([smhd])\s*$/i.exec(value);
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as 30d, 12h, 90m or 600s${also ? `, or ${also}` : ''}; got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[match[2]!.toLowerCase() as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => durationOrIssue(value, ctx) as number);
+
 /**
  * Every environment variable the project reads, in one place. `.env.example` documents the same list.
  * Empty strings count as unset, so `FOO=` in a .env file falls back to the default.
@@ -104,16 +122,7 @@ const envSchema = z.object({
   IMAGE_REVALIDATE_AFTER: z
     .string()
     .default('30d')
-    .transform((value, ctx) => {
-      if (value.trim().toLowerCase() === 'off') return null;
-      const match = /^\s*(\d+)\s*([smhd])\s*$/i.exec(value);
-      if (!match) {
-        ctx.addIssue({ code: 'custom', message: `expected a duration such as 30d, 12h, 90m or 600s, or off; got ${JSON.stringify(value)}` });
-        return z.NEVER;
-      }
-      const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[match[2]!.toLowerCase() as 's' | 'm' | 'h' | 'd'];
-      return Number(match[1]) * unit;
-    }),
+    .transform((value, ctx) => durationOrIssue(value, ctx, 'off')),
   // Past the worker's own timeout (60 s on Lambda), a processing row's worker is gone.
   PROCESSING_LEASE_SECONDS: int(180, 1),
   MAX_UPLOAD_BYTES: int(200 * 1024 * 1024, 1),
@@ -121,6 +130,8 @@ const envSchema = z.object({
   // the whole response, which for a catalog of hundreds of MB takes far longer than an image.
   FEED_MAX_BYTES: int(200 * 1024 * 1024, 1),
   FEED_RESPONSE_TIMEOUT_MS: int(600_000, 1),
+  // The longest a failing feed waits between two attempts (the backoff doubles up to it; src/feeds/feed-backoff.ts).
+  FEED_BACKOFF_MAX: duration('24h'),
   MAX_ROWS: int(200_000, 1),
   // What an xlsx may inflate to; the re-encoded stream exceljs reads has no zip64, hence the 4 GiB ceiling.
   XLSX_MAX_UNCOMPRESSED_BYTES: int(1024 * 1024 * 1024, 1, 0xffff_ffff),
@@ -249,6 +260,8 @@ export function loadConfig(env: Env = process.env) {
     feeds: {
       maxBytes: e.FEED_MAX_BYTES,
       responseTimeoutMs: e.FEED_RESPONSE_TIMEOUT_MS,
+      /** A failing feed is tried again at least this often, however long its backoff has grown. */
+      backoffMaxSeconds: e.FEED_BACKOFF_MAX,
       /** FEED_SECRET_* variables by name: the values a supplier's feed headers refer to (before FEED_SECRETS_SECRET_ID's). */
       secrets: feedSecrets(withoutEmpty(env)),
     },

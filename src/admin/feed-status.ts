@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { FeedFetchOutcome } from '../db/schema.ts';
+import { feedNextAttemptSql } from '../feeds/feed-backoff.ts';
 
 /** A supplier feed as `status` shows it: its settings and how its last fetch ended. */
 export interface FeedReport {
@@ -7,8 +8,10 @@ export interface FeedReport {
   url: string;
   enabled: boolean;
   intervalSeconds: number | null;
-  /** Failed fetches since the last one that was not: a feed that keeps failing stands out. */
+  /** Failed fetches since the last one that was not: a feed that keeps failing stands out, and backs off. */
   failuresInRow: number;
+  /** When the tick fetches it next at the earliest (a failing feed's backoff included); null: at the next tick, or never when off. */
+  nextAttemptAt: Date | null;
   lastFetch: {
     at: Date;
     outcome: FeedFetchOutcome;
@@ -25,9 +28,7 @@ export interface FeedReport {
 export async function listFeedStatus(pool: pg.Pool, supplier: string | null): Promise<FeedReport[]> {
   const { rows } = await pool.query<FeedReport>(
     `SELECT s.code AS supplier, s.feed_url AS url, s.feed_enabled AS enabled, s.feed_interval_seconds AS "intervalSeconds",
-            (SELECT count(*)::int FROM feed_fetches x
-              WHERE x.supplier_id = s.id AND x.outcome = 'failed'
-                AND x.id > coalesce((SELECT max(y.id) FROM feed_fetches y WHERE y.supplier_id = s.id AND y.outcome <> 'failed'), 0)) AS "failuresInRow",
+            s.feed_failures_in_row AS "failuresInRow", ${feedNextAttemptSql} AS "nextAttemptAt",
             CASE WHEN f.id IS NULL THEN NULL ELSE json_build_object(
               'at', f.started_at, 'outcome', f.outcome, 'httpStatus', f.http_status, 'bytes', f.bytes, 'durationMs', f.duration_ms,
               'importId', f.import_id, 'errorKind', f.error_kind, 'error', f.error) END AS "lastFetch"

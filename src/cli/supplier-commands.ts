@@ -5,6 +5,7 @@ import { type SupplierSettings, supplierSettingsChange } from '../admin/supplier
 import { updateSupplierSettings } from '../admin/suppliers/update-supplier-settings.ts';
 import { SupplierFormat } from '../db/schema.ts';
 import type { FeedFetchResult } from '../feeds/fetch-supplier-feed.ts';
+import { nextAttemptText } from './feed-lines.ts';
 import { emit, table } from './output.ts';
 import { durationSeconds, onOff } from './parse-options.ts';
 import { withSession } from './session.ts';
@@ -29,6 +30,11 @@ const feedText = (s: SupplierSettings) => {
   return [s.feedUrl, s.feedEnabled ? every : 'off', ...(s.feedFullCatalog ? ['full catalog'] : []), ...headers].join(', ');
 };
 
+const feedStateText = (s: SupplierSettings) => {
+  const next = `next attempt ${nextAttemptText(s.feedEnabled, s.feedNextAttemptAt)}`;
+  return s.feedFailuresInRow > 0 ? `failing, ${s.feedFailuresInRow} in a row; ${next}` : next;
+};
+
 const describeSupplier = (s: SupplierSettings) =>
   [
     `${s.code} (${s.name})`,
@@ -37,6 +43,7 @@ const describeSupplier = (s: SupplierSettings) =>
     `image base URL:  ${s.imageBaseUrl ?? '(none)'}`,
     `fetch limits:    ${limitsText(s)}`,
     `feed:            ${feedText(s)}`,
+    ...(s.feedUrl ? [`feed state:      ${feedStateText(s)}`] : []),
     `settings changed ${s.settingsUpdatedAt.toISOString()}`,
   ].join('\n');
 
@@ -108,8 +115,14 @@ const describeFetch = (f: FeedFetchResult) => {
   const how = `HTTP ${f.httpStatus ?? '-'}, ${f.bytes ?? 0} bytes in ${f.durationMs} ms`;
   if (f.outcome === 'imported') return `${f.supplier}: ${f.url} imported as import ${f.importId} (${how}); the next tick imports it, or run: npm run cli -- run`;
   if (f.outcome === 'unchanged') return `${f.supplier}: ${f.url} unchanged (${f.reason === 'not_modified' ? '304 Not Modified' : 'the same bytes as last time'}): no import`;
-  return `${f.supplier}: ${f.url} failed (${f.errorKind}): ${f.error}`;
+  return `${f.supplier}: ${f.url} failed (${f.errorKind}): ${f.error}${backoffText(f)}`;
 };
+
+/** After a failure: how many in a row, and when the tick tries again (fetch now does not wait for it). */
+const backoffText = (f: FeedFetchResult) =>
+  f.outcome === 'failed' && f.failuresInRow !== undefined && f.nextAttemptAt !== undefined
+    ? `; ${f.failuresInRow} in a row, the tick tries again ${nextAttemptText(true, f.nextAttemptAt)}`
+    : '';
 
 /** `supplier list|show|set|fetch`: per-supplier settings without SQL, and a feed fetched on demand. */
 export function registerSupplierCommands(program: Command, json: Option): void {
@@ -193,7 +206,7 @@ export function registerSupplierCommands(program: Command, json: Option): void {
         const result = await fetchFeedNow(ctx, code);
         // `supplier fetch x && next-step` must stop when the feed could not be fetched; --json still prints the record.
         if (options.json || result.outcome !== 'failed') emit(Boolean(options.json), result, () => describeFetch(result));
-        if (result.outcome === 'failed') throw new Error(`feed of ${code} failed (${result.errorKind}): ${result.error}`);
+        if (result.outcome === 'failed') throw new Error(`feed of ${code} failed (${result.errorKind}): ${result.error}${backoffText(result)}`);
       });
     });
 }

@@ -19,7 +19,7 @@ const claimedColumns = `s.id AS "supplierId", s.code AS "supplierCode", s.feed_u
 /**
  * Claims the feed that has waited longest among those due at `now`: on, with a URL, not fetched
  * within its interval, nor within `leaseSeconds` (a fetch in progress elsewhere, for feeds fetched
- * every tick). Safe under concurrency: the row is picked FOR UPDATE SKIP LOCKED and stamped
+ * every tick), and, while failing, past its `feed_retry_at` (the backoff, see feed-backoff.ts). Safe under concurrency: the row is picked FOR UPDATE SKIP LOCKED and stamped
  * `feed_fetched_at` in the same statement, so a concurrent tick skips it or, once this commits,
  * no longer finds it due. `skip`: feeds this tick already fetched.
  */
@@ -31,6 +31,7 @@ export async function claimDueFeed(pool: pg.Pool, now: Date, leaseSeconds: numbe
          WHERE d.feed_enabled AND d.feed_url IS NOT NULL AND d.id <> ALL($3::int[])
            AND (d.feed_fetched_at IS NULL
                 OR d.feed_fetched_at + make_interval(secs => greatest(coalesce(d.feed_interval_seconds, 0), $2::int)) <= $1)
+           AND (d.feed_retry_at IS NULL OR d.feed_retry_at <= $1)
          ORDER BY d.feed_fetched_at NULLS FIRST, d.id
          LIMIT 1
          FOR UPDATE SKIP LOCKED)
@@ -40,7 +41,7 @@ export async function claimDueFeed(pool: pg.Pool, now: Date, leaseSeconds: numbe
   return rows[0];
 }
 
-/** "Fetch now": one supplier's feed whether due or not (and even when off), stamped like a claim. Undefined when it has no feed URL. */
+/** "Fetch now": one supplier's feed whether due or not, backing off or not, even when off; stamped like a claim. Undefined when it has no feed URL. */
 export async function claimFeedOf(pool: pg.Pool, supplierCode: string, now: Date): Promise<ClaimedFeed | undefined> {
   const { rows } = await pool.query<ClaimedFeed>(
     `UPDATE suppliers s SET feed_fetched_at = $2 WHERE s.code = $1 AND s.feed_url IS NOT NULL RETURNING ${claimedColumns}`,

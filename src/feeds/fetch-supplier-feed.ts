@@ -3,6 +3,7 @@ import { registerUpload } from '../catalog/register-upload.ts';
 import { FeedFetchOutcome } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import type { ClaimedFeed } from './claim-feed.ts';
+import { type FeedBackoff, recordFeedFailure, recordFeedSuccess } from './feed-backoff.ts';
 import { FeedError, FeedErrorKind } from './errors.ts';
 import type { FeedFetcher, FetchedFeed, FeedNotModified } from './fetch-feed.ts';
 
@@ -16,8 +17,14 @@ type Ending = {
   | { outcome: typeof FeedFetchOutcome.failed; errorKind: string; error: string }
 );
 
-/** How one fetch of a supplier's feed ended, as recorded in `feed_fetches` (row `fetchId`). */
-export type FeedFetchResult = { fetchId: number; supplier: string; url: string; durationMs: number } & Ending;
+/**
+ * How one fetch of a supplier's feed ended, as recorded in `feed_fetches` (row `fetchId`); a failure
+ * also says how many fetches in a row failed and when the tick tries again (see feed-backoff.ts).
+ */
+export type FeedFetchResult = { fetchId: number; supplier: string; url: string; durationMs: number } & (
+  | Exclude<Ending, { outcome: typeof FeedFetchOutcome.failed }>
+  | (Extract<Ending, { outcome: typeof FeedFetchOutcome.failed }> & Partial<FeedBackoff>)
+);
 
 /**
  * The secret headers' values, by the FEED_SECRET_* names they store (a variable, else the feed
@@ -107,7 +114,8 @@ async function fetchAndRegister(ctx: AppContext, fetcher: FeedFetcher, feed: Cla
  * Fetches one claimed feed (a conditional GET with the validators of the last body), and registers
  * the body as an import only when it is new: a 304, or the same SHA-256 as the last body, is
  * `unchanged`. Every ending, failures included, is recorded in `feed_fetches` and returned; only the
- * database failing to record it throws. A failure makes the feed due again at once.
+ * database failing to record it throws. A failure puts the feed's next attempt off (at once after
+ * the first failure in a row, then longer and longer, see feed-backoff.ts); a success ends that.
  */
 export async function fetchSupplierFeed(
   ctx: AppContext,
@@ -118,9 +126,10 @@ export async function fetchSupplierFeed(
   const startedAt = ctx.now();
   const started = performance.now();
   const ending = await fetchAndRegister(ctx, fetcher, feed, options.deadline);
-  // A failed fetch is due again at the next tick, not a whole interval later: a daily feed that
-  // answered 503 once is not left a day behind.
-  if (ending.outcome === FeedFetchOutcome.failed) await ctx.pool.query(`UPDATE suppliers SET feed_fetched_at = NULL WHERE id = $1`, [feed.supplierId]);
+  const backoff =
+    ending.outcome === FeedFetchOutcome.failed
+      ? await recordFeedFailure(ctx.pool, feed, startedAt, ctx.config.feeds.backoffMaxSeconds)
+      : await recordFeedSuccess(ctx.pool, feed.supplierId);
   const durationMs = Math.round(performance.now() - started);
   const { rows } = await ctx.pool.query<{ id: string }>(
     `INSERT INTO feed_fetches (supplier_id, url, started_at, duration_ms, outcome, http_status, bytes, import_id, error_kind, error)
@@ -138,7 +147,7 @@ export async function fetchSupplierFeed(
       ending.outcome === FeedFetchOutcome.failed ? ending.error : null,
     ],
   );
-  const result: FeedFetchResult = { fetchId: Number(rows[0]!.id), supplier: feed.supplierCode, url: feed.feedUrl, durationMs, ...ending };
+  const result: FeedFetchResult = { fetchId: Number(rows[0]!.id), supplier: feed.supplierCode, url: feed.feedUrl, durationMs, ...ending, ...backoff };
   if (result.outcome === FeedFetchOutcome.failed) ctx.log.warn('feed fetch failed', { ...result });
   else ctx.log.info('feed fetched', { ...result });
   return result;

@@ -60,5 +60,15 @@ describe('CLI supplier feeds, as separate processes on one DATA_DIR', () => {
     const status = await json('status');
     expect(status.feeds).toMatchObject([{ supplier: 'shop', enabled: false, failuresInRow: 1, lastFetch: { outcome: 'failed', httpStatus: 500 } }]);
     expect((await cli('status')).stderr).toContain('failed (1 in a row)');
+    expect((await cli('supplier', 'show', 'shop')).stderr).toContain('feed state:      failing, 1 in a row; next attempt off');
+
+    // Back on: one failure is retried at the next tick; fetch now again makes it two, an interval (24h) away.
+    await json('supplier', 'set', 'shop', '--feed', 'on');
+    expect((await json('status')).feeds).toMatchObject([{ supplier: 'shop', failuresInRow: 1, nextAttemptAt: expect.any(String) }]);
+    const again = await cli('supplier', 'fetch', 'shop');
+    expect(again.stderr).toMatch(/failed \(http_5xx\).*; 2 in a row, the tick tries again \d{4}-\d\d-\d\dT/);
+    const [feed] = (await json('status')).feeds;
+    expect(Date.parse(feed.nextAttemptAt) - Date.parse(feed.lastFetch.at)).toBe(86_400_000);
+    expect((await cli('status')).stderr).toContain(feed.nextAttemptAt);
   });
 });

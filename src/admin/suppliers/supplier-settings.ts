@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { feedSecretPrefix } from '../../config.ts';
 import { SupplierFormat, type ColumnMapping, type FeedHeaderSecrets, type SupplierFetchLimits } from '../../db/schema.ts';
+import { feedNextAttemptSql } from '../../feeds/feed-backoff.ts';
 
 /** How a supplier's files are read, as `supplier show`, the API and the page present it. */
 export interface SupplierSettings {
@@ -24,6 +25,10 @@ export interface SupplierSettings {
   feedFullCatalog: boolean;
   /** Request header → the FEED_SECRET_* variable holding its value; the value itself is never stored. */
   feedHeaders: FeedHeaderSecrets;
+  /** Fetches of the feed in a row that failed; the tick backs off while it is above 0. */
+  feedFailuresInRow: number;
+  /** When the tick fetches the feed next at the earliest (backoff included); null: at the next tick, or never (off, no feed). */
+  feedNextAttemptAt: Date | null;
   /** Last change to format, mapping or base URL: done imports before it no longer count as "the same file". */
   settingsUpdatedAt: Date;
   createdAt: Date;
@@ -85,5 +90,5 @@ export type SupplierSettingsChange = z.infer<typeof supplierSettingsChange>;
 export const supplierSettingsColumns = `s.code, s.name, s.format, s.column_mapping AS "columnMapping", s.image_base_url AS "imageBaseUrl",
        s.fetch_limits AS "fetchLimits",
        s.feed_url AS "feedUrl", s.feed_interval_seconds AS "feedIntervalSeconds", s.feed_enabled AS "feedEnabled", s.feed_headers AS "feedHeaders",
-       s.feed_full_catalog AS "feedFullCatalog",
+       s.feed_full_catalog AS "feedFullCatalog", s.feed_failures_in_row AS "feedFailuresInRow", ${feedNextAttemptSql} AS "feedNextAttemptAt",
        s.settings_updated_at AS "settingsUpdatedAt", s.created_at AS "createdAt"`;

@@ -19,7 +19,7 @@ const mappingFields = ['sku', 'title', 'images'] as const;
  * because the mapping is merged in SQL (`||`, then `-` for the cleared keys), never read and rewritten.
  * `settings_updated_at` moves only when format, mapping or base URL really change (a rename or new
  * fetch limits leave it). Fetch limits apply to the next download; none is restarted. Feed settings
- * leave it too; a new feed URL forgets the old one's validators, so the next tick fetches it whole.
+ * leave it too; a new feed URL forgets the old one's validators and failures, so the next tick fetches it whole.
  *
  * @example
  * await updateSupplierSettings(ctx, 'magento-eu', { format: 'magento', imageBaseUrl: 'https://shop.example/media/catalog/product' });
@@ -60,6 +60,9 @@ export async function updateSupplierSettings(ctx: AppContext, code: string, chan
             feed_last_modified = CASE WHEN $11::boolean AND $10::text IS DISTINCT FROM s.feed_url THEN NULL ELSE s.feed_last_modified END,
             feed_content_hash = CASE WHEN $11::boolean AND $10::text IS DISTINCT FROM s.feed_url THEN NULL ELSE s.feed_content_hash END,
             feed_fetched_at = CASE WHEN $11::boolean AND $10::text IS DISTINCT FROM s.feed_url THEN NULL ELSE s.feed_fetched_at END,
+            -- Nor do the old URL's failures: the new one starts with no backoff.
+            feed_failures_in_row = CASE WHEN $11::boolean AND $10::text IS DISTINCT FROM s.feed_url THEN 0 ELSE s.feed_failures_in_row END,
+            feed_retry_at = CASE WHEN $11::boolean AND $10::text IS DISTINCT FROM s.feed_url THEN NULL ELSE s.feed_retry_at END,
             fetch_limits = (s.fetch_limits || $8::jsonb) - $9::text[],
             format = coalesce($3, s.format),
             column_mapping = (s.column_mapping || $4::jsonb) - $6::text[],

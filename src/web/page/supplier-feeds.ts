@@ -14,12 +14,19 @@ function lastFetch(f: Feed): string {
   return `${at}: failed (${last.errorKind}, ${f.failuresInRow} in a row): ${last.error}`;
 }
 
+/** When the tick fetches it next: a failing feed backs off, so say when. */
+function nextAttempt(f: Feed): string {
+  if (!f.enabled) return '';
+  const at = f.nextAttemptAt === null ? null : new Date(f.nextAttemptAt);
+  return `; next attempt ${at === null || at.getTime() <= Date.now() ? 'at the next tick' : at.toLocaleString()}`;
+}
+
 const describeFetch = (r: FeedFetch) =>
   r.outcome === 'imported'
     ? `${r.supplier}: feed imported as import #${r.importId}`
     : r.outcome === 'unchanged'
       ? `${r.supplier}: feed unchanged, no import`
-      : `${r.supplier}: feed failed (${r.errorKind}): ${r.error}`;
+      : `${r.supplier}: feed failed (${r.errorKind}): ${r.error}${r.failuresInRow ? ` (${r.failuresInRow} in a row)` : ''}`;
 
 /** Each supplier feed with its last fetch (failing ones first, as the API sorts them) and a Fetch now button. */
 export function renderFeeds(feeds: Status['feeds']): void {
@@ -30,7 +37,7 @@ export function renderFeeds(feeds: Status['feeds']): void {
           el(
             'li',
             { dataset: { supplier: f.supplier, outcome: f.lastFetch?.outcome ?? 'never' } },
-            `${f.supplier}${f.enabled ? '' : ' (off)'}: ${lastFetch(f)} `,
+            `${f.supplier}${f.enabled ? '' : ' (off)'}: ${lastFetch(f)}${nextAttempt(f)} `,
             el('button', { type: 'button', className: 'secondary', dataset: { fetch: f.supplier } }, 'Fetch now'),
           ),
         )),
