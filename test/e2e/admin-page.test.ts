@@ -323,7 +323,9 @@ describe('admin page in a real browser', () => {
     await page.click('#feeds-list li[data-supplier="brokenfeed"] button');
     await page.waitForSelector('#message:has-text("brokenfeed: feed failed (http_5xx)")', generous);
     await page.waitForSelector('#feeds-list li[data-supplier="brokenfeed"][data-outcome="failed"]', generous);
-    expect(await page.locator('#feeds-list li[data-supplier="brokenfeed"]').textContent()).toContain('1 in a row');
+    expect(await page.locator('#feeds-list li[data-supplier="brokenfeed"]').textContent()).toContain('1 in a row): ');
+    // One failure is retried at the next tick; the line says when the tick tries a failing feed again.
+    expect(await page.locator('#feeds-list li[data-supplier="brokenfeed"]').textContent()).toContain('; next attempt at the next tick');
 
     await page.click('#feeds-list li[data-supplier="feedco"] button');
     await page.waitForSelector('#message:has-text("feedco: feed imported as import #")', generous);
