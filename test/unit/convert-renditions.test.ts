@@ -41,6 +41,20 @@ describe('convertToWebp renditions', () => {
     expect(tiny.renditions.map((r) => r.width)).toEqual([100]);
   });
 
+  it('encodes the narrower sizes at WEBP_SIZES_EFFORT (default 1) and the full image at WEBP_EFFORT', async () => {
+    expect(loadConfig({}).image).toMatchObject({ effort: 2, sizesEffort: 1 });
+    expect(() => loadConfig({ WEBP_SIZES_EFFORT: '7' })).toThrow(/WEBP_SIZES_EFFORT/);
+    const input = await testImages.jpeg(2400, 1600);
+    const cheap = await convertToWebp(input, imageConfig);
+    const careful = await convertToWebp(input, { ...imageConfig, sizesEffort: 6 });
+    const hashes = (result: typeof cheap) => result.renditions.map((r) => sha256Hex(r.data));
+    expect(hashes(careful).at(-1)).toBe(hashes(cheap).at(-1));
+    for (const [i, rendition] of careful.renditions.slice(0, -1).entries()) {
+      expect(hashes(careful)[i]).not.toBe(hashes(cheap)[i]);
+      expect([rendition.width, rendition.height]).toEqual([cheap.renditions[i]!.width, cheap.renditions[i]!.height]);
+    }
+  });
+
   it('gives each image a ThumbHash placeholder of a few dozen bytes that decodes to its aspect ratio', async () => {
     const result = await convertToWebp(await testImages.jpeg(1200, 600), imageConfig);
     const hash = Buffer.from(result.placeholder, 'base64');
