@@ -6,8 +6,8 @@ import type { Config } from '../src/config.ts';
 import { convertToWebp } from '../src/images/convert.ts';
 import type { Corpus } from './corpus.ts';
 import { findImageMagick, imageMagickToWebp } from './imagemagick.ts';
-import { bestOfInterleaved, round, timedPool, type Timing } from './measure.ts';
-import { rawSharpRenditions, rawSharpToWebp } from './raw-sharp.ts';
+import { bestOfInterleaved, median, round, timedPool, type Timing } from './measure.ts';
+import { avifSettings, rawSharpRenditions, rawSharpToWebp } from './raw-sharp.ts';
 
 export interface ConversionResult {
   files: number;
@@ -35,8 +35,14 @@ export interface ConversionResult {
   oursVsRawSharp: number;
   /** Overhead ratio: raw sharp's CPU time over ours, all rounds; steadier than wall time on a shared machine. */
   oursVsRawSharpCpu: number;
-  /** CPU time of ours (every size and the placeholder) over raw sharp's single size, all rounds. */
+  /**
+   * CPU time of ours (every size and the placeholder) over raw sharp's single size: the median of the
+   * rounds' ratios (each round runs both, one after the other), and each round's.
+   */
   allSizesVsSingleCpu: number;
+  allSizesVsSingleCpuByRound: number[];
+  /** Raw sharp making the same set as AVIF (`avifSettings`), one round next to the WebP set. */
+  avif: { quality: number; effort: number; cpuMsPerImage: number; outputBytes: number; cpuVsWebp: number; bytesVsWebp: number };
   oursVsImageMagick: number | null;
   effort: number;
 }
@@ -47,7 +53,8 @@ const rate = (files: number, timing: Timing) => round(files / (timing.wallMs / 1
  * convertToWebp (every size and the placeholder) against raw sharp producing the same outputs, and
  * against raw sharp producing today's single size (what the sizes cost), and ImageMagick at the same quality and size
  * (as usually run, and at our effort), on the same files at the same concurrency (WORKER_CONCURRENCY):
- * interleaved rounds, best of each, so a noisy neighbour cannot favour one side.
+ * interleaved rounds, best of each, so a noisy neighbour cannot favour one side. Then one round of raw
+ * sharp's same set as AVIF next to it as WebP: what the optional AVIF output would cost.
  */
 export async function benchConversion(config: Config, corpus: Corpus, rounds: number): Promise<ConversionResult> {
   const { images } = corpus;
@@ -85,7 +92,7 @@ export async function benchConversion(config: Config, corpus: Corpus, rounds: nu
     raw: withSharp('raw', (data) => rawSharpRenditions(data, config.image)),
     single: withSharp('single', async (data) => (await rawSharpToWebp(data, config.image)).length),
   };
-  type Best = Timing & { cpuMsPerRound: number };
+  type Best = Timing & { cpuMsPerRound: number; cpuMsByRound: number[] };
   let best: Partial<Record<'magick' | 'magickSameEffort', Best>> & Record<'ours' | 'raw' | 'single', Best>;
   try {
     best =
@@ -105,6 +112,12 @@ export async function benchConversion(config: Config, corpus: Corpus, rounds: nu
           sameEffort: { method: effort, imagesPerSecond: rate(images.length, best.magickSameEffort), outputBytes: outputBytes.magickSameEffort! },
         };
   const magickTiming = best.magick;
+  const byRound = best.ours.cpuMsByRound.map((ours, i) => ours / best.single.cpuMsByRound[i]!);
+  // One round: the AVIF encoder is ~8× slower than WebP's at the same PSNR, so more would cost minutes.
+  const avifRound = await bestOfInterleaved(1, {
+    webp: withSharp('webpSet', (data) => rawSharpRenditions(data, config.image)),
+    avif: withSharp('avifSet', (data) => rawSharpRenditions(data, config.image, 'avif')),
+  });
 
   return {
     files: images.length,
@@ -119,7 +132,15 @@ export async function benchConversion(config: Config, corpus: Corpus, rounds: nu
     imageMagick,
     oursVsRawSharp: round(best.raw.wallMs / best.ours.wallMs),
     oursVsRawSharpCpu: round(best.raw.cpuMsPerRound / best.ours.cpuMsPerRound),
-    allSizesVsSingleCpu: round(best.ours.cpuMsPerRound / best.single.cpuMsPerRound),
+    allSizesVsSingleCpu: round(median(byRound)),
+    allSizesVsSingleCpuByRound: byRound.map((r) => round(r)),
+    avif: {
+      ...avifSettings,
+      cpuMsPerImage: round(avifRound.avif.cpuMs / images.length, 1),
+      outputBytes: outputBytes.avifSet!,
+      cpuVsWebp: round(avifRound.avif.cpuMs / avifRound.webp.cpuMs),
+      bytesVsWebp: round(outputBytes.avifSet! / outputBytes.webpSet!),
+    },
     oursVsImageMagick: magickTiming ? round(magickTiming.wallMs / best.ours.wallMs) : null,
     effort: config.image.effort,
   };

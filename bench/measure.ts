@@ -27,23 +27,35 @@ export async function timedPool<I, T>(items: readonly I[], concurrency: number, 
 
 /**
  * Runs `rounds` interleaved rounds of each contender. Keeps each one's fastest wall time (noise only
- * ever slows a round down) and its CPU time over all rounds, which a busy neighbour disturbs far less.
+ * ever slows a round down), its CPU time over all rounds, which a busy neighbour disturbs far less,
+ * and its CPU time in each round, so ratios can be taken within a round (both sides of a ratio then
+ * ran next to each other, under the same neighbours).
  */
 export async function bestOfInterleaved<K extends string>(
   rounds: number,
   contenders: Record<K, () => Promise<Timing>>,
-): Promise<Record<K, Timing & { cpuMsPerRound: number }>> {
-  const best = {} as Record<K, Timing & { cpuMsPerRound: number }>;
-  const cpu = {} as Record<K, number>;
+): Promise<Record<K, Timing & { cpuMsPerRound: number; cpuMsByRound: number[] }>> {
+  const best = {} as Record<K, Timing & { cpuMsPerRound: number; cpuMsByRound: number[] }>;
+  const cpu = {} as Record<K, number[]>;
   for (let round = 0; round < rounds; round++) {
     for (const [name, run] of Object.entries(contenders) as [K, () => Promise<Timing>][]) {
       const timing = await run();
-      cpu[name] = (cpu[name] ?? 0) + timing.cpuMs;
-      if (!best[name] || timing.wallMs < best[name].wallMs) best[name] = { ...timing, cpuMsPerRound: 0 };
+      (cpu[name] ??= []).push(timing.cpuMs);
+      if (!best[name] || timing.wallMs < best[name].wallMs) best[name] = { ...timing, cpuMsPerRound: 0, cpuMsByRound: [] };
     }
   }
-  for (const name of Object.keys(best) as K[]) best[name].cpuMsPerRound = cpu[name] / rounds;
+  for (const name of Object.keys(best) as K[]) {
+    best[name].cpuMsByRound = cpu[name];
+    best[name].cpuMsPerRound = cpu[name].reduce((a, b) => a + b, 0) / rounds;
+  }
   return best;
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export interface ChildResult<T> {

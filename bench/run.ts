@@ -26,7 +26,7 @@ type Part = (typeof parts)[number];
 const defaultBefore = '7a6b8c6';
 
 const usage = `npm run bench -- [--quick] [--only ${parts.join(',')}] [--images N] [--before COMMIT] [--scale]
-  --quick    smaller runs (e2e 200 images, ingest up to 10k products, enqueue 20k, one conversion round)
+  --quick    smaller runs (e2e 200 images in 2 rounds instead of 1000 in 3, ingest up to 10k products, enqueue 20k, one conversion round)
   --only     run only these parts (comma-separated)
   --images   end-to-end image count (default 1000, quick 200)
   --before   the commit whose ingest ours is compared with, interleaved (default ${defaultBefore}; 'none' skips it)
@@ -77,7 +77,7 @@ const results: Record<string, unknown> = {
     workerConcurrency: config.worker.concurrency,
     localBatchSize: config.local.batchSize,
     localMaxConcurrency: config.local.maxConcurrency,
-    webp: { quality: config.image.quality, effort: config.image.effort, maxDimension: config.image.maxDimension },
+    webp: { quality: config.image.quality, effort: config.image.effort, sizesEffort: config.image.sizesEffort, maxDimension: config.image.maxDimension },
     enqueueChunkSize: config.enqueue.chunkSize,
   },
 };
@@ -99,7 +99,18 @@ if (!scale && (chosen.has('conversion') || chosen.has('e2e'))) {
       { part: 'conversion', measure: 'raw sharp, images/s', value: conversion.rawSharp.imagesPerSecond },
       { part: 'conversion', measure: 'ours / raw sharp, throughput (best round)', value: conversion.oursVsRawSharp },
       { part: 'conversion', measure: 'ours / raw sharp (same outputs), CPU time (all rounds)', value: conversion.oursVsRawSharpCpu, target: '≥ 0.95', met: conversion.oursVsRawSharpCpu >= 0.95 },
-      { part: 'conversion', measure: `sizes ${[...conversion.widths, 'full'].join(',')} / single size, CPU time`, value: conversion.allSizesVsSingleCpu, target: '≤ 1.6', met: conversion.allSizesVsSingleCpu <= 1.6 },
+      {
+        part: 'conversion',
+        measure: `sizes ${[...conversion.widths, 'full'].join(',')} / single size, CPU time (median of rounds ${conversion.allSizesVsSingleCpuByRound.join(', ')})`,
+        value: conversion.allSizesVsSingleCpu,
+        target: '≤ 1.6',
+        met: conversion.allSizesVsSingleCpu <= 1.6,
+      },
+      {
+        part: 'conversion',
+        measure: `AVIF set (q${conversion.avif.quality}, effort ${conversion.avif.effort}) / WebP set: CPU, bytes`,
+        value: `${conversion.avif.cpuVsWebp}, ${conversion.avif.bytesVsWebp}`,
+      },
     );
     if ('unavailable' in conversion.imageMagick) {
       rows.push({ part: 'conversion', measure: 'ImageMagick', value: `unavailable: ${conversion.imageMagick.unavailable}` });
@@ -116,12 +127,18 @@ if (!scale && (chosen.has('conversion') || chosen.has('e2e'))) {
     // Mixed sizes as suppliers send them: product-sized photos and shots, and full-size JPEG photos.
     const pool = corpus.images.filter((image) => image.kind === 'product' || image.name.endsWith('.jpg'));
     say(`end to end: ${count} images (${pool.length} distinct files) CDN → worker process → S3 + Postgres, vs raw sharp`);
-    const e2e = await benchEndToEnd(pool, count);
+    const e2e = await benchEndToEnd(pool, count, quick ? 2 : 3);
     results.endToEnd = e2e;
     rows.push(
-      { part: 'end to end', measure: `worker, images/s (${e2e.done}/${e2e.images} done)`, value: e2e.worker.imagesPerSecond },
-      { part: 'end to end', measure: 'raw sharp, same files, images/s', value: e2e.rawSharp.imagesPerSecond },
-      { part: 'end to end', measure: 'worker / raw sharp', value: e2e.ratio, target: '≥ 0.9', met: e2e.ratio >= 0.9 && e2e.done === e2e.images },
+      { part: 'end to end', measure: `worker, images/s, best of ${e2e.rounds} rounds (${e2e.done}/${e2e.images * e2e.rounds} done)`, value: e2e.worker.imagesPerSecond },
+      { part: 'end to end', measure: 'raw sharp, same files and outputs, images/s, best round', value: e2e.rawSharp.imagesPerSecond },
+      {
+        part: 'end to end',
+        measure: `worker / raw sharp, best rounds (each round: ${e2e.ratioByRound.join(', ')}; median ${e2e.ratioMedian})`,
+        value: e2e.ratio,
+        target: '≥ 0.9',
+        met: e2e.ratio >= 0.9 && e2e.done === e2e.images * e2e.rounds,
+      },
       { part: 'end to end', measure: 'worker CPU ms per image', value: e2e.worker.cpuMsPerImage },
       // The worker process's own CPU against raw sharp's: what the pipeline adds per image, free of the
       // emulator, CDN and Postgres that share these two cores during the worker run (not in production).
