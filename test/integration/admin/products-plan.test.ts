@@ -4,19 +4,7 @@ import type { AppContext } from '../../../src/context.ts';
 import { importFile } from '../../helpers/catalog.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
 import { buildCsv } from '../../helpers/spreadsheets.ts';
-
-/** One node of EXPLAIN (FORMAT JSON) output. */
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Rows Removed by Filter'?: number;
-  'Actual Rows'?: number;
-  'Actual Loops'?: number;
-  Plans?: PlanNode[];
-}
-
-const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+import { type PlanNode, planNodes } from '../../helpers/query-plan.ts';
 
 /**
  * The products listing's discontinued filter at 100k products, 200 of them discontinued (1 in 500):
@@ -56,7 +44,7 @@ describe('the discontinued filter pages by index (EXPLAIN at 100k products)', ()
       },
     };
     await listProducts(explaining as never, filter);
-    return nodes(plan!).filter((node) => node['Relation Name'] === 'products');
+    return planNodes(plan!).filter((node) => node['Relation Name'] === 'products');
   }
   const rowsRead = (scans: PlanNode[]) => scans.reduce((sum, node) => sum + (node['Actual Rows'] ?? 0) * (node['Actual Loops'] ?? 1) + (node['Rows Removed by Filter'] ?? 0), 0);
 

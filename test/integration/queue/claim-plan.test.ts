@@ -2,18 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../../src/context.ts';
 import { ClaimKind, claimSources } from '../../../src/queue/claim-pending-images.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
-
-/** One node of EXPLAIN (FORMAT JSON) output. */
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Rows Removed by Filter'?: number;
-  'Actual Rows'?: number;
-  Plans?: PlanNode[];
-}
-
-const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+import { type PlanNode, planNodes } from '../../helpers/query-plan.ts';
 
 /**
  * The claims' plans at a backlog CI can afford: 200k sources, of which 150k are queued under a live
@@ -53,7 +42,7 @@ describe('claims cost what they return (EXPLAIN at 200k sources)', () => {
         },
       };
       await claimSources(explaining as never, kind, { limit, leaseSeconds: 60, revalidateAfterSeconds });
-      return nodes(plan!);
+      return planNodes(plan!);
     } finally {
       await client.query('ROLLBACK');
       client.release();
