@@ -109,7 +109,9 @@ const envSchema = z.object({
   IMAGE_MAX_PIXELS: int(50_000_000, 1),
   IMAGE_MAX_DIMENSION: int(2048, 16, 16384),
   // Widths of the smaller WebPs made next to the full one (for srcset); ascending, duplicates dropped.
+  // `none`: the full WebP alone (one S3 object an image instead of ~3.6; see docs/performance.md).
   IMAGE_WIDTHS: list('320,640,1024')
+    .transform((widths) => (widths.length === 1 && widths[0]!.toLowerCase() === 'none' ? [] : widths))
     .transform((widths) => [...new Set(widths.map(Number))].sort((a, b) => a - b))
     .pipe(z.array(z.number().int().min(16).max(16384))),
   WEBP_QUALITY: int(80, 1, 100),

@@ -15,6 +15,14 @@ describe('convertToWebp renditions', () => {
     expect(() => loadConfig({ IMAGE_WIDTHS: '320,wide' })).toThrow(/IMAGE_WIDTHS/);
   });
 
+  it('IMAGE_WIDTHS=none makes the full WebP alone, with its placeholder', async () => {
+    const single = loadConfig({ IMAGE_WIDTHS: 'none' }).image;
+    expect(single.widths).toEqual([]);
+    const result = await convertToWebp(await testImages.jpeg(3000, 1500), single);
+    expect(result.renditions.map((r) => [r.width, r.height])).toEqual([[2048, 1024]]);
+    expect(result.placeholder.length).toBeGreaterThan(0);
+  });
+
   it('makes every configured width and the full image, widths ascending, each a WebP of its size', async () => {
     const result = await convertToWebp(await testImages.jpeg(3000, 1500), imageConfig);
     expect(result.renditions.map((r) => [r.width, r.height])).toEqual([
