@@ -72,12 +72,13 @@ export async function markStaleReceivedImports(db: Executor, keys: readonly stri
 
 /**
  * The latest done import of the same file for the supplier, if any, and whether it was read with the
- * supplier's current settings: it started after the last change to format, mapping or base URL (an
- * import reads the settings when it starts, so one that began before a change used the old ones).
+ * supplier's current settings: it read the file after the last change to format, mapping or base URL
+ * (`read_at`; imports from before that column by when they started). A merge resumed after a crash
+ * starts again but reads nothing: its rows were read with the settings of `read_at`.
  */
 export async function findDoneImportOfFile(db: Executor, supplierId: number, fileHash: string, exceptId: number) {
   const { rows } = await db.execute<{ id: number; same_settings: boolean }>(sql`
-    SELECT i.id, coalesce(i.started_at, i.finished_at) > s.settings_updated_at AS same_settings
+    SELECT i.id, coalesce(i.read_at, i.started_at, i.finished_at) > s.settings_updated_at AS same_settings
       FROM imports i JOIN suppliers s ON s.id = i.supplier_id
      WHERE i.supplier_id = ${supplierId} AND i.file_hash = ${fileHash} AND i.status = ${ImportStatus.done} AND i.id <> ${exceptId}
      ORDER BY i.id DESC LIMIT 1`);
@@ -215,7 +216,7 @@ export async function beginParse(tx: Executor, importId: number): Promise<void> 
 export async function markImportStaged(tx: Executor, importId: number, counts: ImportCounts): Promise<void> {
   await tx.execute(sql`
     UPDATE imports
-       SET status = ${ImportStatus.merging}, merged_through = 0, error = NULL,
+       SET status = ${ImportStatus.merging}, merged_through = 0, error = NULL, read_at = now(),
            rows_total = ${counts.rowsTotal}, rows_imported = ${counts.rowsImported}, rows_failed = ${counts.rowsFailed},
            rows_merged = ${counts.rowsMerged}, warnings = ${counts.warnings}, products_upserted = 0, images_pending = 0
      WHERE id = ${importId}`);

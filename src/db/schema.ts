@@ -157,6 +157,11 @@ export const imports = pgTable(
     error: text('error'),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
+    /**
+     * When the file was read and staged (its transaction's start): it was read with the supplier settings
+     * in force then. Unlike started_at, a resumed merge does not move it.
+     */
+    readAt: timestamp('read_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('imports_source_key_unique').on(t.sourceKey), index('imports_status_idx').on(t.status)],

@@ -155,4 +155,21 @@ describe('supplier settings and the dry run over the HTTP API', () => {
     // Imported with the new mapping: the next upload of it is the same again.
     expect(await upload()).toMatchObject({ duplicateOf: remapped.importId });
   });
+
+  it('judges "same settings" by when the file was read, not when a resumed merge started', async () => {
+    const body = Buffer.from(buildCsv([['SKU', 'Product Name', 'Marketing Title'], ['M-1', 'mug-01', 'Tea mug']]));
+    const upload = () => uploadSpreadsheet(ctx, { supplierCode: 'resumed', fileName: 'resumed.csv', body }, { now: true });
+    const first = await upload();
+    expect(first.imports).toEqual([expect.objectContaining({ importId: first.importId, status: 'done' })]);
+    const { rows } = await ctx.pool.query<{ read: boolean }>(`SELECT read_at IS NOT NULL AS read FROM imports WHERE id = $1`, [first.importId]);
+    expect(rows).toEqual([{ read: true }]);
+
+    // The mapping changes; the import's merge had crashed and was resumed after the change (started_at
+    // moves), but its rows were read before it.
+    expect((await patch('resumed', { title: 'Marketing Title' })).status).toBe(200);
+    await ctx.pool.query(`UPDATE imports SET started_at = now() + interval '1 second' WHERE id = $1`, [first.importId]);
+    const again = await upload();
+    expect(again).toMatchObject({ reimportOf: first.importId });
+    expect(again).not.toHaveProperty('duplicateOf');
+  });
 });
