@@ -35,10 +35,16 @@ const transientKinds: ReadonlySet<FeedErrorKind> = new Set([
 export class FeedError extends AppError<FeedErrorKind> {
   override name = 'FeedError';
   readonly httpStatus: number | undefined;
+  /**
+   * The failure is ours, not the supplier's: our own deadline (the tick's, or fetch now's budget) cut
+   * the fetch off, or our bucket or database failed. It is recorded, but the feed is not backed off for it.
+   */
+  readonly ours: boolean;
 
-  constructor(kind: FeedErrorKind, message: string, options: { cause?: unknown; httpStatus?: number } = {}) {
+  constructor(kind: FeedErrorKind, message: string, options: { cause?: unknown; httpStatus?: number; ours?: boolean } = {}) {
     super(kind, message, { cause: options.cause });
     this.httpStatus = options.httpStatus;
+    this.ours = options.ours ?? false;
   }
 
   get transient(): boolean {

@@ -35,6 +35,14 @@ export async function recordFeedFailure(pool: pg.Pool, feed: { supplierId: numbe
   return rows[0];
 }
 
+/**
+ * A failure of ours (FeedError.ours: our deadline, our bucket or database): the fetch's claim ends so
+ * the next tick fetches it again, and the supplier's record is left as it was, neither longer nor reset.
+ */
+export async function recordOurFailure(pool: pg.Pool, feed: { supplierId: number; feedUrl: string }): Promise<void> {
+  await pool.query(`UPDATE suppliers SET feed_fetched_at = NULL WHERE id = $1 AND feed_url = $2`, [feed.supplierId, feed.feedUrl]);
+}
+
 /** A fetch that did not fail (imported or unchanged) ends the streak: the feed is back on its interval. */
 export async function recordFeedSuccess(pool: pg.Pool, supplierId: number): Promise<void> {
   await pool.query(

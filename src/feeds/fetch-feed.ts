@@ -68,7 +68,7 @@ function asFeedError(url: string, error: unknown, config: Config, deadlines: { r
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
   if (deadlines.tick?.aborted) {
-    return new FeedError(FeedErrorKind.timeout, `${url}: not complete when the tick's time ran out; fetched again by the next tick`, { cause: error });
+    return new FeedError(FeedErrorKind.timeout, `${url}: not complete when the tick's time ran out; fetched again by the next tick`, { cause: error, ours: true });
   }
   if (deadlines.response?.aborted) {
     return new FeedError(FeedErrorKind.timeout, `${url}: no complete response within ${config.feeds.responseTimeoutMs} ms (FEED_RESPONSE_TIMEOUT_MS)`, { cause: error });

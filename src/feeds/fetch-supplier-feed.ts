@@ -1,9 +1,10 @@
 import type { AppContext } from '../context.ts';
+import { CatalogError } from '../catalog/errors.ts';
 import { registerUpload } from '../catalog/register-upload.ts';
 import { FeedFetchOutcome } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import type { ClaimedFeed } from './claim-feed.ts';
-import { type FeedBackoff, recordFeedFailure, recordFeedSuccess } from './feed-backoff.ts';
+import { type FeedBackoff, recordFeedFailure, recordFeedSuccess, recordOurFailure } from './feed-backoff.ts';
 import { FeedError, FeedErrorKind } from './errors.ts';
 import type { FeedFetcher, FetchedFeed, FeedNotModified } from './fetch-feed.ts';
 
@@ -14,7 +15,7 @@ type Ending = {
 } & (
   | { outcome: typeof FeedFetchOutcome.imported; importId: number }
   | { outcome: typeof FeedFetchOutcome.unchanged; reason: 'not_modified' | 'same_content' }
-  | { outcome: typeof FeedFetchOutcome.failed; errorKind: string; error: string }
+  | { outcome: typeof FeedFetchOutcome.failed; errorKind: string; error: string; /** See FeedError.ours. */ ours: boolean }
 );
 
 /**
@@ -81,7 +82,7 @@ async function fetchAndRegister(ctx: AppContext, fetcher: FeedFetcher, feed: Cla
     fetched = await fetchWithSecrets(ctx, fetcher, feed, deadline);
   } catch (error) {
     const failure = error instanceof FeedError ? error : new FeedError(FeedErrorKind.network, `${feed.feedUrl}: ${String(error)}`, { cause: error });
-    return { outcome: FeedFetchOutcome.failed, errorKind: failure.kind, error: failure.message, httpStatus: failure.httpStatus ?? null, bytes: null };
+    return { outcome: FeedFetchOutcome.failed, errorKind: failure.kind, error: failure.message, ours: failure.ours, httpStatus: failure.httpStatus ?? null, bytes: null };
   }
   if (fetched.notModified) return { outcome: FeedFetchOutcome.unchanged, reason: 'not_modified', httpStatus: 304, bytes: 0 };
   try {
@@ -100,10 +101,11 @@ async function fetchAndRegister(ctx: AppContext, fetcher: FeedFetcher, feed: Cla
       await remember(ctx, feed, fetched);
       return { ...base, outcome: FeedFetchOutcome.imported, importId };
     } catch (error) {
-      // An empty body is the catalog's kind (empty_file); the bucket or the database failing is `store`.
+      // An empty body is the catalog's kind (empty_file), the supplier's doing; the bucket or the
+      // database failing is `store`, ours.
       const kind = error instanceof AppError ? error.kind : FeedErrorKind.store;
       const message = error instanceof Error ? error.message : String(error);
-      return { ...base, outcome: FeedFetchOutcome.failed, errorKind: kind, error: `${feed.feedUrl}: ${message}` };
+      return { ...base, outcome: FeedFetchOutcome.failed, errorKind: kind, error: `${feed.feedUrl}: ${message}`, ours: !(error instanceof CatalogError) };
     }
   } finally {
     await fetched.remove();
@@ -115,7 +117,8 @@ async function fetchAndRegister(ctx: AppContext, fetcher: FeedFetcher, feed: Cla
  * the body as an import only when it is new: a 304, or the same SHA-256 as the last body, is
  * `unchanged`. Every ending, failures included, is recorded in `feed_fetches` and returned; only the
  * database failing to record it throws. A failure puts the feed's next attempt off (at once after
- * the first failure in a row, then longer and longer, see feed-backoff.ts); a success ends that.
+ * the first failure in a row, then longer and longer, see feed-backoff.ts), unless it was ours (our
+ * deadline, our bucket or database: FeedError.ours); a success ends that.
  */
 export async function fetchSupplierFeed(
   ctx: AppContext,
@@ -127,9 +130,11 @@ export async function fetchSupplierFeed(
   const started = performance.now();
   const ending = await fetchAndRegister(ctx, fetcher, feed, options.deadline);
   const backoff =
-    ending.outcome === FeedFetchOutcome.failed
-      ? await recordFeedFailure(ctx.pool, feed, startedAt, ctx.config.feeds.backoffMaxSeconds)
-      : await recordFeedSuccess(ctx.pool, feed.supplierId);
+    ending.outcome !== FeedFetchOutcome.failed
+      ? await recordFeedSuccess(ctx.pool, feed.supplierId)
+      : ending.ours
+        ? await recordOurFailure(ctx.pool, feed)
+        : await recordFeedFailure(ctx.pool, feed, startedAt, ctx.config.feeds.backoffMaxSeconds);
   const durationMs = Math.round(performance.now() - started);
   const { rows } = await ctx.pool.query<{ id: string }>(
     `INSERT INTO feed_fetches (supplier_id, url, started_at, duration_ms, outcome, http_status, bytes, import_id, error_kind, error)

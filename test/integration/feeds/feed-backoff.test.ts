@@ -85,6 +85,25 @@ describe('a failing feed backs off', () => {
     expect(await tickFetches('down')).toBe(true);
   });
 
+  it('a fetch cut off by our own deadline is recorded but neither counts toward the backoff nor ends it', async () => {
+    cdn.setFault('/slow/catalog.csv', FaultMode.status500);
+    await updateSupplierSettings(ctx, 'slow', { feedUrl: cdn.url('/slow/catalog.csv'), feedIntervalSeconds: 3600 });
+    expect(await tickFetches('slow')).toBe(true);
+    clock += minute;
+    expect(await tickFetches('slow')).toBe(true);
+    const backedOff = await feedState('slow');
+    expect(backedOff).toMatchObject({ failures: 2 });
+
+    // The supplier now answers, but slower than fetch now's budget: our deadline, not its failure.
+    cdn.setFault('/slow/catalog.csv', FaultMode.timeout);
+    const cut = await fetchFeedNow(at(), 'slow', { deadline: Date.now() + 300 });
+    expect(cut).toMatchObject({ outcome: 'failed', errorKind: 'timeout', ours: true });
+    expect(cut).not.toHaveProperty('failuresInRow');
+    expect(await feedState('slow')).toEqual(backedOff);
+    const { rows } = await ctx.pool.query(`SELECT outcome, error_kind FROM feed_fetches f JOIN suppliers s ON s.id = f.supplier_id WHERE s.code = 'slow' ORDER BY f.id`);
+    expect(rows.map((r) => `${r.outcome}:${r.error_kind}`)).toEqual(['failed:http_5xx', 'failed:http_5xx', 'failed:timeout']);
+  });
+
   it('a feed fetched every tick backs off from an hour; a new URL starts clean and is due at once', async () => {
     cdn.setFault('/often/catalog.csv', FaultMode.status500);
     await updateSupplierSettings(ctx, 'often', { feedUrl: cdn.url('/often/catalog.csv') });
