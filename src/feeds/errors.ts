@@ -37,7 +37,8 @@ export class FeedError extends AppError<FeedErrorKind> {
   readonly httpStatus: number | undefined;
   /**
    * The failure is ours, not the supplier's: our own deadline (the tick's, or fetch now's budget) cut
-   * the fetch off, or our bucket or database failed. It is recorded, but the feed is not backed off for it.
+   * the fetch off, or our secret store, bucket or database failed. It is recorded, but the feed is not
+   * backed off for it.
    */
   readonly ours: boolean;
 

@@ -35,7 +35,11 @@ async function requestHeaders(ctx: AppContext, feed: ClaimedFeed, read: 'cached'
   const entries = await Promise.all(
     Object.entries(feed.feedHeaders).map(async ([name, secret]) => {
       const value = await (read === 'reread' ? ctx.feedSecrets.reread(secret) : ctx.feedSecrets.value(secret)).catch((error: unknown) => {
-        throw new FeedError(FeedErrorKind.secret, `${feed.supplierCode}: header ${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        // Our secret store failing is not the supplier's failure (ours: no backoff).
+        throw new FeedError(FeedErrorKind.secret, `${feed.supplierCode}: header ${name}: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+          ours: true,
+        });
       });
       if (value === undefined) {
         throw new FeedError(FeedErrorKind.missingSecret, `${feed.supplierCode}: header ${name} names ${secret}, which is not set (${ctx.feedSecrets.lookedIn})`);
