@@ -106,7 +106,11 @@ function checkDatabaseProxy(params: DeployParams, problems: string[]): void {
 function checkSecretName(params: DeployParams, name: string, problems: string[]): void {
   const value = params[name] ?? '';
   if (!secretName.test(value) || value.startsWith('arn:')) {
-    problems.push(`${name}=${JSON.stringify(value)}: expected the name of a Secrets Manager secret in the stack's account and region (letters, digits and /_+=.@-), not an ARN or a value`);
+    // What is not a name may be the secret itself pasted in its place: it is never echoed into a log.
+    const shown = value.startsWith('arn:')
+      ? JSON.stringify(value)
+      : `<not shown: ${value.length} characters, ${JSON.stringify([...value].find((c) => !secretName.test(c)) ?? '')} is not allowed in a name>`;
+    problems.push(`${name}=${shown}: expected the name of a Secrets Manager secret in the stack's account and region (letters, digits and /_+=.@-), not an ARN or a value`);
   }
 }
 

@@ -399,7 +399,7 @@ describe('parameters checked before anything is bundled', () => {
   test.each([
     [['vpcSubnetIds=subnet-0123abcd'], 'vpcSubnetIds is set but vpcSecurityGroupIds is empty'],
     [['architecture=sparc'], 'architecture="sparc": expected arm64 or x86_64'],
-    [['databaseSecretName={{resolve:secretsmanager:db}}'], 'databaseSecretName='],
+    [['databaseSecretName={{resolve:secretsmanager:db}}'], 'databaseSecretName=<not shown: 29 characters, "{" is not allowed in a name>'],
     [['feedSecretsName=arn:aws:secretsmanager:eu-west-1:123456789012:secret:feeds-AbC123'], 'feedSecretsName="arn:'],
     [['workerTimeout=120'], 'imagesVisibilityTimeout=360 is under 6 × workerTimeout (720)'],
     [['databaseProxy=true'], 'databaseProxy=true needs vpcSubnetIds and vpcSecurityGroupIds'],
@@ -414,6 +414,12 @@ describe('parameters checked before anything is bundled', () => {
     const refused = packageService('test', params);
     await expect(refused).rejects.toThrow(DeployParamsError);
     await expect(refused).rejects.toThrow(message);
+  });
+
+  test('a secret pasted where its name goes is refused without being echoed', async () => {
+    const refused = packageService('test', ['feedSecretsName={"FEED_SECRET_ACME":"Bearer s3cr3t-token"}']);
+    await expect(refused).rejects.toThrow('feedSecretsName=<not shown: 42 characters');
+    await expect(refused).rejects.not.toThrow('s3cr3t');
   });
 });
 
