@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from './errors.ts';
+import { parseDuration } from './duration.ts';
 
 /** Raised when the environment does not describe a runnable configuration. */
 export class ConfigError extends AppError<'config'> {
@@ -33,13 +34,12 @@ const optionalUrl = z.url().optional();
 /** `30d`, `12h`, `90m` or `600s`, in seconds; `also` is another word accepted (`off`), given back as null. */
 function durationOrIssue(value: string, ctx: z.RefinementCtx, also?: string): number | null {
   if (also !== undefined && value.trim().toLowerCase() === also) return null;
-  const match = /^\s*(\d+)\s*([smhd])\s*$/i.exec(value);
-  if (!match) {
+  const seconds = parseDuration(value);
+  if (seconds === undefined) {
     ctx.addIssue({ code: 'custom', message: `expected a duration such as 30d, 12h, 90m or 600s${also ? `, or ${also}` : ''}; got ${JSON.stringify(value)}` });
     return z.NEVER;
   }
-  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[match[2]!.toLowerCase() as 's' | 'm' | 'h' | 'd'];
-  return Number(match[1]) * unit;
+  return seconds;
 }
 
 const duration = (fallback: string) =>

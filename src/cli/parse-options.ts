@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseDuration } from '../duration.ts';
 
 /** Commander argument parsers: each refuses a bad value with a one-line reason. */
 export function positiveInt(value: string): number {
@@ -20,9 +21,9 @@ export function isoTime(value: string): Date {
 /** `24h`, `90m`, `2d`, `3600s` → seconds; `""` → null (clears the setting). */
 export function durationSeconds(value: string): number | null {
   if (value === '') return null;
-  const match = /^\s*(\d+)\s*([smhd])\s*$/i.exec(value);
-  if (!match) throw new InvalidArgumentError('expected a duration such as 24h, 90m, 2d or 3600s');
-  return Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[match[2]!.toLowerCase() as 's' | 'm' | 'h' | 'd'];
+  const seconds = parseDuration(value);
+  if (seconds === undefined) throw new InvalidArgumentError('expected a duration such as 24h, 90m, 2d or 3600s');
+  return seconds;
 }
 
 /** `on` / `off` → true / false. */
