@@ -132,7 +132,7 @@ export function registerAdminCommands(program: Command, json: Option): void {
 
   program
     .command('media-gc')
-    .description('delete WebP objects no image refers to any more (older than twice the processing lease)')
+    .description('delete image sources no product links, then WebP objects no image refers to any more (older than twice the processing lease)')
     .option('--dry-run', 'count them, delete nothing')
     .addOption(json)
     .action(async (options: { dryRun?: boolean; json?: boolean }) => {

@@ -83,7 +83,7 @@ program
 
 program
   .command('run')
-  .description('one scheduled tick: import new spreadsheets, enqueue pending images')
+  .description('one scheduled tick: fetch due supplier feeds, import new spreadsheets, enqueue pending images')
   .addOption(json)
   .action(async (options: { json?: boolean }) => {
     await withSession(async ({ ctx }) => {
@@ -118,7 +118,7 @@ program
 
 program
   .command('status')
-  .description('images by status, failures by kind, queue and DLQ depth, supplier hosts (paused, throttled, req/s), last runs')
+  .description('images by status, failures by kind, queue and DLQ depth, supplier hosts (paused, throttled, req/s), supplier feeds, last runs')
   .option('--supplier <code>')
   .addOption(json)
   .action(async (options: { supplier?: string; json?: boolean }) => {
