@@ -4,7 +4,7 @@ import type { AppContext } from '../../../src/context.ts';
 import { importFile } from '../../helpers/catalog.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
 import { buildCsv } from '../../helpers/spreadsheets.ts';
-import { type PlanNode, planNodes } from '../../helpers/query-plan.ts';
+import { explainingQueries, type PlanNode } from '../../helpers/query-plan.ts';
 
 /**
  * The products listing's discontinued filter at 100k products, 200 of them discontinued (1 in 500):
@@ -33,18 +33,9 @@ describe('the discontinued filter pages by index (EXPLAIN at 100k products)', ()
 
   /** The products listing's plan, executed (EXPLAIN ANALYZE), and the page it would have returned. */
   async function planOf(filter: ProductFilter) {
-    let plan: PlanNode | undefined;
-    const explaining = {
-      pool: {
-        query: async (text: string, values: unknown[]) => {
-          const { rows } = await ctx.pool.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-          plan = rows[0]!['QUERY PLAN'][0]!.Plan;
-          return { rows: [] };
-        },
-      },
-    };
-    await listProducts(explaining as never, filter);
-    return planNodes(plan!).filter((node) => node['Relation Name'] === 'products');
+    const explaining = explainingQueries(ctx.pool);
+    await listProducts({ pool: explaining } as never, filter);
+    return explaining.nodes().filter((node) => node['Relation Name'] === 'products');
   }
   const rowsRead = (scans: PlanNode[]) => scans.reduce((sum, node) => sum + (node['Actual Rows'] ?? 0) * (node['Actual Loops'] ?? 1) + (node['Rows Removed by Filter'] ?? 0), 0);
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../../src/context.ts';
 import { ClaimKind, claimSources } from '../../../src/queue/claim-pending-images.ts';
 import { startTestEnvironment, type TestEnvironment } from '../../helpers/environment.ts';
-import { type PlanNode, planNodes } from '../../helpers/query-plan.ts';
+import { explainingQueries, type PlanNode } from '../../helpers/query-plan.ts';
 
 /**
  * The claims' plans at a backlog CI can afford: 200k sources, of which 150k are queued under a live
@@ -33,16 +33,9 @@ describe('claims cost what they return (EXPLAIN at 200k sources)', () => {
     const client = await ctx.pool.connect();
     try {
       await client.query('BEGIN');
-      let plan: PlanNode | undefined;
-      const explaining = {
-        query: async (text: string, values: unknown[]) => {
-          const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-          plan = rows[0]!['QUERY PLAN'][0]!.Plan;
-          return { rows: [] };
-        },
-      };
+      const explaining = explainingQueries(client);
       await claimSources(explaining as never, kind, { limit, leaseSeconds: 60, revalidateAfterSeconds });
-      return planNodes(plan!);
+      return explaining.nodes();
     } finally {
       await client.query('ROLLBACK');
       client.release();
